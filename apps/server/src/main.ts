@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+process.stderr.write('tsk-server: starting\n');
