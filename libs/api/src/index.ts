@@ -1,0 +1,36 @@
+/**
+ * @tsk/api: the wire types (generated from proto/ by ts-proto, in gen/), the kind registry,
+ * strict Kubernetes-shaped YAML/JSON conversion, selectors, validation and defaults.
+ */
+export * from './gen/tsk/v1/meta.js';
+export * from './gen/tsk/v1/pod.js';
+export * from './gen/tsk/v1/core.js';
+export * from './gen/tsk/v1/workloads.js';
+export {
+  Object as TskObject,
+  ObjectsService,
+  ObjectsClient,
+  type ObjectsServer,
+  GetRequest,
+  ListRequest,
+  ListResponse,
+  CreateRequest,
+  UpdateRequest,
+  DeleteRequest,
+  ApplyRequest,
+  ApplyResult,
+  ApplyResponse,
+  ApplyManifestRequest,
+  WatchRequest,
+  WatchEvent,
+  VersionRequest,
+  VersionResponse,
+} from './gen/tsk/v1/api.js';
+export * from './errors.js';
+export * from './kinds.js';
+export { unwrap, wrap, metaOf, objectRef, encodeObject, decodeObject, cloneObject, type Unwrapped } from './object.js';
+export * from './convert.js';
+export * from './manifest.js';
+export * from './selectors.js';
+export type { FieldSchema, MessageSchema, FieldType } from './schema-types.js';
+export * from './quantity.js';
