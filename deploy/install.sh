@@ -11,8 +11,9 @@
 #   busybox-static     the offline base image and runtime tests
 #   runc               the peer the runtime is benchmarked and compared against
 #   skopeo umoci docker-registry  image tests: a second registry client, OCI fixtures, a real registry
-#   python3-grpcio python3-grpc-tools  the test that builds a Python client from proto/
-#   protobuf-compiler  `npm run proto` can use protoc as well as buf
+#   python3-grpcio protobuf-compiler protobuf-compiler-grpc  the test that builds a Python client
+#                      from proto/ (Debian's python3-grpc-tools 1.14 predates proto3 `optional`,
+#                      so the stubs come from Debian's protoc 3.21 and grpc_python_plugin)
 #   hyperfine          timing peers in benchmarks
 set -euo pipefail
 
@@ -29,7 +30,8 @@ NEEDS=(
   protoc:protobuf-compiler
   hyperfine:hyperfine
   /usr/lib/python3/dist-packages/grpc:python3-grpcio
-  /usr/lib/python3/dist-packages/grpc_tools:python3-grpc-tools
+  grpc_python_plugin:protobuf-compiler-grpc
+  /usr/lib/python3/dist-packages/google/protobuf:python3-protobuf
 )
 
 missing=()
