@@ -1,0 +1,613 @@
+/*
+ * tsk-nsexec: the only native code of tsk's runtime. It does what JavaScript cannot do between
+ * fork and exec (see TOOLCHAIN.md: fork through koffi crashes in V8, a multithreaded Node cannot
+ * unshare a user namespace, and nothing in JS runs in the child before exec).
+ *
+ *   tsk-nsexec run  PLAN   become the shim of one container: clone its init into new namespaces,
+ *                          stay its parent, record its exit status in the state dir, then exit.
+ *   tsk-nsexec exec PLAN   join a running container's namespaces and cgroup, run one process,
+ *                          relay its exit status as our own.
+ *
+ * PLAN is a file written by libs/runtime (plan.ts): NUL-separated tokens, an op name followed by
+ * its arguments. All policy (which mounts, flags, capabilities, the seccomp BPF program) is decided
+ * in TypeScript; this file only executes it in a fixed, reviewed order. Progress is reported on
+ * fd 3 when the caller passes it: "pid N\n" once the container is created (or its process
+ * exec'd), or "error STEP: REASON\n". Kept small on purpose: the shim stays resident for the life
+ * of each container, so it must cost little memory (it is linked statically, no heap to speak of).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXV 512
+/* Walks the ops of the plan in order; T is the op's tokens (T[0] its name). */
+#define FOR_OPS(T) for (int k_ = 0; k_ < nops; k_++) for (char **T = &P.tok[ops[k_]]; T; T = NULL)
+#define ROOTFS_MAX 4096
+
+struct plan {
+  char *tok[8192];
+  int ntok;
+  unsigned long clone_flags;
+  int cgroupns;
+  char *rootfs, *hostname, *domainname, *cwd, *fifo, *exitfile, *oomfile, *oomkey, *console;
+  int tty, nnp, pivot, rootro, oomscore_set, oomscore, has_user, uid, gid, ngroups;
+  unsigned long propagation;
+  gid_t groups[64];
+  char *argv[MAXV], *envp[MAXV];
+  int argc, envc;
+  unsigned long long caps[5]; /* bounding, effective, permitted, inheritable, ambient */
+  int has_caps;
+  char *seccomp_hex;
+};
+
+static struct plan P;
+static int ops[8192], nops; /* token index of each op, so that arguments are never taken for ops */
+static int report_fd = -1; /* fd 3 of the caller, or -1 */
+static int err_fd = -1;    /* in the child: pipe to the shim for "error ..." */
+
+/* Prints "error STEP: strerror" to whoever listens, then exits 127 (as a failed exec would). */
+static void die(const char *fmt, ...) {
+  char buf[1024];
+  int saved = errno, n;
+  va_list ap;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0 || n >= (int)sizeof buf - 64) n = (int)sizeof buf - 64;
+  n += snprintf(buf + n, sizeof buf - n, ": %s\n", saved ? strerror(saved) : "failed");
+  int fd = err_fd >= 0 ? err_fd : report_fd >= 0 ? report_fd : 2;
+  if (fd == report_fd || fd == 2) { if (write(fd, "error ", 6) < 0) {} }
+  if (write(fd, buf, n) < 0) {}
+  _exit(127);
+}
+
+static unsigned long long num(const char *s) { return strtoull(s, NULL, 0); }
+
+static void read_plan(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("read plan %s", path);
+  struct stat st;
+  if (fstat(fd, &st) < 0) die("stat plan");
+  char *buf = malloc(st.st_size + 1);
+  if (!buf || read(fd, buf, st.st_size) != st.st_size) die("read plan %s", path);
+  buf[st.st_size] = 0;
+  close(fd);
+  for (char *p = buf; p < buf + st.st_size && P.ntok < 8191; p += strlen(p) + 1) P.tok[P.ntok++] = p;
+}
+
+/* Fills P's scalar fields; ops with side effects (mount, cgroup, setns...) are run later by
+ * walking the tokens again, in the order TypeScript wrote them. */
+static void parse_plan(void) {
+  for (int i = 0; i < P.ntok; i++) {
+    char *op = P.tok[i];
+    ops[nops++] = i;
+#define ARG(k) (i + (k) < P.ntok ? P.tok[i + (k)] : "")
+    if (!strcmp(op, "clone")) P.clone_flags = num(ARG(1)), i += 1;
+    else if (!strcmp(op, "cgroupns")) P.cgroupns = 1;
+    else if (!strcmp(op, "rootfs")) P.rootfs = ARG(1), i += 1;
+    else if (!strcmp(op, "propagation")) P.propagation = num(ARG(1)), i += 1;
+    else if (!strcmp(op, "pivot")) P.pivot = 1;
+    else if (!strcmp(op, "rootro")) P.rootro = 1;
+    else if (!strcmp(op, "hostname")) P.hostname = ARG(1), i += 1;
+    else if (!strcmp(op, "domainname")) P.domainname = ARG(1), i += 1;
+    else if (!strcmp(op, "cwd")) P.cwd = ARG(1), i += 1;
+    else if (!strcmp(op, "fifo")) P.fifo = ARG(1), i += 1;
+    else if (!strcmp(op, "exitfile")) P.exitfile = ARG(1), i += 1;
+    else if (!strcmp(op, "oomfile")) P.oomfile = ARG(1), P.oomkey = ARG(2), i += 2;
+    else if (!strcmp(op, "console")) P.console = ARG(1), i += 1;
+    else if (!strcmp(op, "tty")) P.tty = 1;
+    else if (!strcmp(op, "nnp")) P.nnp = 1;
+    else if (!strcmp(op, "oomscore")) P.oomscore_set = 1, P.oomscore = (int)strtol(ARG(1), NULL, 10), i += 1;
+    else if (!strcmp(op, "user")) P.has_user = 1, P.uid = (int)num(ARG(1)), P.gid = (int)num(ARG(2)), i += 2;
+    else if (!strcmp(op, "group")) { if (P.ngroups < 64) P.groups[P.ngroups++] = (gid_t)num(ARG(1)); i += 1; }
+    else if (!strcmp(op, "arg")) { if (P.argc < MAXV - 1) P.argv[P.argc++] = ARG(1); i += 1; }
+    else if (!strcmp(op, "env")) { if (P.envc < MAXV - 1) P.envp[P.envc++] = ARG(1); i += 1; }
+    else if (!strcmp(op, "caps")) { P.has_caps = 1; for (int k = 0; k < 5; k++) P.caps[k] = num(ARG(k + 1)); i += 5; }
+    else if (!strcmp(op, "seccomp")) P.seccomp_hex = ARG(1), i += 1;
+    else if (!strcmp(op, "setns") || !strcmp(op, "uidmap") || !strcmp(op, "gidmap") ||
+             !strcmp(op, "cgroup") || !strcmp(op, "rlimit") || !strcmp(op, "sysctl") ||
+             !strcmp(op, "mask") || !strcmp(op, "readonly") || !strcmp(op, "symlink") ||
+             !strcmp(op, "mount") || !strcmp(op, "mkdev"))
+      ; /* side-effect ops: skipped here, arity handled by skip_op */
+    else die("plan: unknown op '%s'", op);
+    if (!strcmp(op, "setns") || !strcmp(op, "symlink") || !strcmp(op, "sysctl")) i += 2;
+    else if (!strcmp(op, "uidmap") || !strcmp(op, "gidmap") || !strcmp(op, "rlimit")) i += 3;
+    else if (!strcmp(op, "cgroup") || !strcmp(op, "mask") || !strcmp(op, "readonly")) i += 1;
+    else if (!strcmp(op, "mount")) i += 6;
+    else if (!strcmp(op, "mkdev")) i += 7;
+  }
+}
+
+static int write_file(const char *path, const char *data, size_t len) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, data, len);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return n == (ssize_t)len ? 0 : -1;
+}
+
+static void mkdir_p(char *path, mode_t mode) {
+  for (char *p = path + 1; *p; p++)
+    if (*p == '/') { *p = 0; mkdir(path, mode); *p = '/'; }
+  mkdir(path, mode);
+}
+
+/* Creates the mount point: a directory, or an empty file when binding a file (runc does the same). */
+static void make_target(const char *src, char *dst, int bind) {
+  struct stat st;
+  if (bind && stat(src, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    char *slash = strrchr(dst, '/');
+    if (slash && slash != dst) { *slash = 0; mkdir_p(dst, 0755); *slash = '/'; }
+    int fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0) close(fd);
+  } else {
+    mkdir_p(dst, 0755);
+  }
+}
+
+static void in_root(char *out, const char *path) {
+  if (snprintf(out, ROOTFS_MAX, "%s%s", P.rootfs, path) >= ROOTFS_MAX) { errno = ENAMETOOLONG; die("path %s", path); }
+}
+
+static void do_mount(char **a) {
+  /* a: src dst fstype flags propagation data (dst is a path inside the container) */
+  char dst[ROOTFS_MAX];
+  unsigned long flags = num(a[3]), prop = num(a[4]);
+  in_root(dst, a[1]);
+  make_target(a[0], dst, (flags & MS_BIND) != 0);
+  const char *data = a[5][0] ? a[5] : NULL;
+  if (mount(a[0], dst, a[2], (flags & ~MS_RDONLY) | ((flags & MS_BIND) ? 0 : (flags & MS_RDONLY)), data) < 0)
+    die("mount %s on %s (type %s)", a[0], a[1], a[2]);
+  /* A bind mount ignores MS_RDONLY and friends until it is remounted. */
+  if ((flags & MS_BIND) && (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)))
+    if (mount(NULL, dst, NULL, (flags & ~MS_REC) | MS_REMOUNT | MS_BIND, NULL) < 0)
+      die("remount %s read-only/restricted", a[1]);
+  if (prop && mount(NULL, dst, NULL, prop, NULL) < 0) die("set propagation of %s", a[1]);
+}
+
+static void do_mkdev(char **a) {
+  /* a: path type major minor mode uid gid ; falls back to a bind of the host node when
+   * mknod is not allowed (user namespaces). */
+  char dst[ROOTFS_MAX];
+  in_root(dst, a[0]);
+  mode_t mode = (mode_t)num(a[4]) | (a[1][0] == 'b' ? S_IFBLK : S_IFCHR);
+  unlink(dst);
+  if (mknod(dst, mode, makedev(num(a[2]), num(a[3]))) == 0) {
+    if (chown(dst, (uid_t)num(a[5]), (gid_t)num(a[6])) < 0) die("chown device %s", a[0]);
+    return;
+  }
+  if (errno != EPERM) die("mknod %s", a[0]);
+  int fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd >= 0) close(fd);
+  if (mount(a[0], dst, NULL, MS_BIND, NULL) < 0) die("bind device %s", a[0]);
+}
+
+/* Everything between clone and exec that concerns the file system, in runc's order. */
+static void setup_rootfs(void) {
+  if (mount(NULL, "/", NULL, MS_REC | (P.propagation ? P.propagation : MS_PRIVATE), NULL) < 0)
+    die("make / mount propagation private (linux.rootfsPropagation)");
+  FOR_OPS(t)
+    if (!strcmp(t[0], "mount") && !strcmp(t[2], "/")) {
+      /* overlay rootfs: mounted first, in our own mount namespace, so it vanishes with it */
+      char **a = &t[1];
+      if (mount(a[0], P.rootfs, a[2], num(a[3]), a[5][0] ? a[5] : NULL) < 0) die("mount rootfs (%s)", a[2]);
+    }
+  if (mount(P.rootfs, P.rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) die("bind rootfs %s (root.path)", P.rootfs);
+  FOR_OPS(t) {
+    if (!strcmp(t[0], "mount") && strcmp(t[2], "/")) do_mount(&t[1]);
+    else if (!strcmp(t[0], "mkdev")) do_mkdev(&t[1]);
+    else if (!strcmp(t[0], "symlink")) {
+      char dst[ROOTFS_MAX];
+      in_root(dst, t[2]);
+      unlink(dst);
+      if (symlink(t[1], dst) < 0) die("symlink %s", t[2]);
+    }
+  }
+  if (chdir(P.rootfs) < 0) die("chdir to rootfs %s", P.rootfs);
+  if (P.pivot) {
+    /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves no
+     * trace of the host's mounts (the trick runc and lxc use, no temporary directory needed). */
+    if (syscall(SYS_pivot_root, ".", ".") < 0) die("pivot_root to %s", P.rootfs);
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) die("make old root a slave");
+    if (umount2(".", MNT_DETACH) < 0) die("detach old root");
+  } else {
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) die("move rootfs to /");
+    if (chroot(".") < 0) die("chroot");
+  }
+  if (chdir("/") < 0) die("chdir /");
+  FOR_OPS(t) {
+    char *op = t[0], *path = t[1];
+    struct stat st;
+    if (!strcmp(op, "readonly")) {
+      if (stat(path, &st) < 0) continue; /* absent paths are fine, as in runc */
+      if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+          mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        die("make %s read-only (linux.readonlyPaths)", path);
+    } else if (!strcmp(op, "mask")) {
+      if (stat(path, &st) < 0) continue;
+      int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
+                                  : mount("/dev/null", path, NULL, MS_BIND, NULL);
+      if (r < 0) die("mask %s (linux.maskedPaths)", path);
+    } else if (!strcmp(op, "sysctl")) {
+      char file[512];
+      snprintf(file, sizeof file, "/proc/sys/%s", path);
+      for (char *p = file + 10; *p; p++) if (*p == '.') *p = '/';
+      if (write_file(file, t[2], strlen(t[2])) < 0) die("write sysctl %s (linux.sysctl)", path);
+    }
+  }
+  if (P.rootro && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) die("remount / read-only (root.readonly)");
+}
+
+/* Opens a pseudo-terminal inside the container and hands its master to `sock` (the console
+ * socket, or our shim) with SCM_RIGHTS; the slave becomes our controlling terminal and stdio. */
+static void setup_tty(int sock) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || unlockpt(master) < 0) die("open /dev/ptmx (process.terminal)");
+  char name[128];
+  if (ptsname_r(master, name, sizeof name) != 0) die("ptsname");
+  int slave = open(name, O_RDWR | O_NOCTTY);
+  if (slave < 0) die("open %s", name);
+  char byte = 'T';
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &master, sizeof(int));
+  if (sendmsg(sock, &msg, 0) < 0) die("send terminal to console socket (--console-socket)");
+  close(master);
+  close(sock);
+  if (setsid() < 0 && errno != EPERM) die("setsid");
+  if (ioctl(slave, TIOCSCTTY, 0) < 0) die("set controlling terminal");
+  for (int fd = 0; fd < 3; fd++) if (dup2(slave, fd) < 0) die("dup2 terminal");
+  if (slave > 2) close(slave);
+}
+
+static void load_seccomp(void) {
+  size_t len = strlen(P.seccomp_hex) / 2;
+  static struct sock_filter prog[4096];
+  unsigned char *raw = (unsigned char *)prog;
+  if (len > sizeof prog || len % sizeof(struct sock_filter)) { errno = EINVAL; die("seccomp program size"); }
+  for (size_t k = 0; k < len; k++) {
+    unsigned v;
+    sscanf(P.seccomp_hex + 2 * k, "%2x", &v);
+    raw[k] = (unsigned char)v;
+  }
+  struct sock_fprog fprog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = prog};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0) die("load seccomp filter (linux.seccomp)");
+}
+
+/* The process part shared by container init and exec: limits, identity, capabilities,
+ * seccomp, then exec. Order matters: rlimits and groups need privileges we drop afterwards. */
+static void finish_and_exec(int fifo_fd) {
+  /* Ignored signals survive exec; the shim ignores some for itself, the workload must not. */
+  signal(SIGHUP, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  FOR_OPS(t)
+    if (!strcmp(t[0], "rlimit")) {
+      struct rlimit rl = {.rlim_cur = num(t[2]), .rlim_max = num(t[3])};
+      if (setrlimit((int)num(t[1]), &rl) < 0) die("setrlimit %s (process.rlimits)", t[1]);
+    }
+  if (fifo_fd >= 0) {
+    /* `create` stops here until `start` opens the fifo for reading. */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    if (w < 0 || write(w, "0", 1) != 1) die("wait for start on exec fifo");
+    close(w);
+    close(fifo_fd);
+  }
+  /* Without no_new_privs the kernel only accepts a filter from a process holding
+   * CAP_SYS_ADMIN, so load it while we still do; with it, load last (fewer syscalls filtered). */
+  if (P.seccomp_hex && !P.nnp) load_seccomp();
+  if (P.has_caps) {
+    for (int c = 0; c <= CAP_LAST_CAP; c++)
+      if (!(P.caps[0] & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        die("drop capability %d from bounding set (process.capabilities.bounding)", c);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) die("keep capabilities");
+  }
+  if (P.has_user) {
+    if (setgroups(P.ngroups, P.groups) < 0 && !(errno == EPERM && P.ngroups == 0)) die("setgroups (process.user.additionalGids)");
+    if (setresgid(P.gid, P.gid, P.gid) < 0) die("setgid %d (process.user.gid)", P.gid);
+    if (setresuid(P.uid, P.uid, P.uid) < 0) die("setuid %d (process.user.uid)", P.uid);
+  }
+  if (P.has_caps) {
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[2];
+    for (int k = 0; k < 2; k++) {
+      d[k].effective = (unsigned)(P.caps[1] >> (32 * k));
+      d[k].permitted = (unsigned)(P.caps[2] >> (32 * k));
+      d[k].inheritable = (unsigned)(P.caps[3] >> (32 * k));
+    }
+    if (syscall(SYS_capset, &h, d) < 0) die("capset (process.capabilities)");
+    /* A cap can only be ambient if also permitted and inheritable; `runc spec` lists ambient
+     * caps without inheritable ones, and runc ignores the refusal, so do we. */
+    for (int c = 0; c <= CAP_LAST_CAP; c++)
+      if ((P.caps[4] & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
+        die("raise ambient capability %d (process.capabilities.ambient)", c);
+  }
+  if (P.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("set no_new_privs (process.noNewPrivileges)");
+  if (P.cwd && chdir(P.cwd) < 0) die("chdir to %s (process.cwd)", P.cwd);
+  if (P.argc == 0) { errno = EINVAL; die("no process.args"); }
+  /* Resolve the program with the container's PATH, not ours. */
+  char *path = NULL, full[ROOTFS_MAX];
+  for (int i = 0; i < P.envc; i++) if (!strncmp(P.envp[i], "PATH=", 5)) path = P.envp[i] + 5;
+  if (P.seccomp_hex && P.nnp) load_seccomp();
+  if (strchr(P.argv[0], '/')) execve(P.argv[0], P.argv, P.envp);
+  else {
+    char *dirs = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (char *d = strtok(dirs, ":"); d; d = strtok(NULL, ":")) {
+      snprintf(full, sizeof full, "%s/%s", d, P.argv[0]);
+      if (access(full, X_OK) == 0) { execve(full, P.argv, P.envp); break; }
+    }
+    errno = errno ? errno : ENOENT;
+  }
+  die("exec %s (process.args[0])", P.argv[0]);
+}
+
+static int recv_fd(int sock) {
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  if (recvmsg(sock, &msg, 0) <= 0) return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  int fd = -1;
+  if (c && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
+
+/* Copies our stdin to the terminal master and the master to our stdout until the container
+ * side closes it (the `run -t` / `exec -t` case without a console socket). */
+static void relay_tty(int master) {
+  struct termios saved, raw;
+  int restore = tcgetattr(0, &saved) == 0;
+  if (restore) { raw = saved; cfmakeraw(&raw); tcsetattr(0, TCSANOW, &raw); }
+  struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = master, .events = POLLIN}};
+  char buf[4096];
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) { if (errno == EINTR) continue; break; }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0 || write(1, buf, n) < 0) break;
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n <= 0) fds[0].fd = -1; else if (write(master, buf, n) < 0) break;
+    }
+  }
+  if (restore) tcsetattr(0, TCSANOW, &saved);
+}
+
+static void report(const char *fmt, long v) {
+  if (report_fd < 0) return;
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, fmt, v);
+  if (write(report_fd, buf, n) < 0) {}
+}
+
+/* Reads the child's error pipe; returns 1 on EOF (exec happened or it is ready), 0 on error text. */
+static int forward_child_errors(int rd, char ready_byte) {
+  char buf[1024];
+  ssize_t n = read(rd, buf, sizeof buf - 1);
+  if (n <= 0) return 1;
+  if (n == 1 && buf[0] == ready_byte) return 1;
+  if (report_fd >= 0) { if (write(report_fd, "error ", 6) < 0 || write(report_fd, buf, n) < 0) {} }
+  else if (write(2, buf, n) < 0) {}
+  return 0;
+}
+
+static long oom_kills(void) {
+  if (!P.oomfile) return 0;
+  char buf[2048] = {0};
+  int fd = open(P.oomfile, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  char *p = n > 0 ? strstr(buf, P.oomkey) : NULL;
+  return p ? strtol(p + strlen(P.oomkey), NULL, 10) : 0;
+}
+
+static int write_exit(pid_t pid, int status, long ooms_before) {
+  char tmp[ROOTFS_MAX], buf[256];
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int n = snprintf(buf, sizeof buf, "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"finishedAt\":%lld%03ld}\n",
+                   pid, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, oom_kills() > ooms_before ? "true" : "false",
+                   (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+  if (P.exitfile) {
+    snprintf(tmp, sizeof tmp, "%s.tmp", P.exitfile);
+    int fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) { if (write(fd, buf, n) < 0) {} close(fd); rename(tmp, P.exitfile); }
+  }
+  return code;
+}
+
+/* Waits for `child`, reaping anything else reparented to us; returns its wait status. */
+static int reap_until(pid_t child) {
+  for (;;) {
+    int status;
+    pid_t p = waitpid(-1, &status, 0);
+    if (p == child) return status;
+    if (p < 0 && errno != EINTR) return 0;
+  }
+}
+
+static void join_setns(void) {
+  int fds[16], types[16], n = 0;
+  /* Open every path first: once we enter a mount namespace, host paths no longer resolve. */
+  FOR_OPS(t)
+    if (!strcmp(t[0], "setns") && n < 16) {
+      fds[n] = open(t[1], O_RDONLY | O_CLOEXEC);
+      if (fds[n] < 0) die("open namespace %s (linux.namespaces[].path)", t[1]);
+      types[n++] = (int)num(t[2]);
+    }
+  for (int k = 0; k < n; k++)
+    if (setns(fds[k], types[k]) < 0) die("join namespace type %#x (linux.namespaces[].path)", types[k]);
+  for (int k = 0; k < n; k++) close(fds[k]);
+}
+
+static void join_cgroups(pid_t pid) {
+  char buf[32];
+  int len = snprintf(buf, sizeof buf, "%d", pid);
+  FOR_OPS(t)
+    if (!strcmp(t[0], "cgroup") && write_file(t[1], buf, len) < 0) die("join cgroup %s", t[1]);
+}
+
+static void write_idmaps(pid_t pid) {
+  const char *kinds[2] = {"uidmap", "gidmap"}, *files[2] = {"uid_map", "gid_map"};
+  for (int k = 0; k < 2; k++) {
+    char map[4096] = "", path[64];
+    size_t len = 0;
+    FOR_OPS(t)
+      if (!strcmp(t[0], kinds[k]))
+        len += snprintf(map + len, sizeof map - len, "%s %s %s\n", t[1], t[2], t[3]);
+    if (!len) continue;
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, files[k]);
+    if (write_file(path, map, len) < 0) die("write %s (linux.%sMappings)", files[k], k ? "gid" : "uid");
+  }
+}
+
+static int run_container(void) {
+  int errp[2], gop[2], ttyp[2] = {-1, -1}, fifo_fd = -1;
+  if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0) die("pipe");
+  if (P.console) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, P.console, sizeof addr.sun_path - 1);
+    ttyp[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (ttyp[1] < 0 || connect(ttyp[1], (struct sockaddr *)&addr, sizeof addr) < 0) die("connect console socket %s (--console-socket)", P.console);
+  } else if (P.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ttyp) < 0) die("socketpair");
+  /* The exec fifo is made here rather than in Node, which has no mkfifo. */
+  if (P.fifo && ((mkfifo(P.fifo, 0622) < 0 && errno != EEXIST) || (fifo_fd = open(P.fifo, O_PATH | O_CLOEXEC)) < 0))
+    die("make exec fifo %s", P.fifo);
+  join_setns();
+  long ooms_before = oom_kills();
+  /* A raw clone with no stack behaves like fork: we are single-threaded and static, so the
+   * child may run C freely. CLONE_NEWCGROUP waits until the child is inside its cgroup. */
+  pid_t child = (pid_t)syscall(SYS_clone, (P.clone_flags & ~(unsigned long)CLONE_NEWCGROUP) | SIGCHLD, 0, 0, 0, 0);
+  if (child < 0) die("clone namespaces (linux.namespaces)");
+  if (child == 0) {
+    err_fd = errp[1];
+    close(errp[0]);
+    close(gop[1]);
+    char go;
+    if (read(gop[0], &go, 1) != 1) die("wait for parent setup");
+    if (P.clone_flags & CLONE_NEWUSER) {
+      if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) die("become root in user namespace (linux.uidMappings)");
+    }
+    if (P.cgroupns && unshare(CLONE_NEWCGROUP) < 0) die("unshare cgroup namespace");
+    if (P.oomscore_set) {
+      char b[16];
+      int n = snprintf(b, sizeof b, "%d", P.oomscore);
+      if (write_file("/proc/self/oom_score_adj", b, n) < 0) die("write oom_score_adj (process.oomScoreAdj)");
+    }
+    if (P.hostname && sethostname(P.hostname, strlen(P.hostname)) < 0) die("sethostname %s (hostname)", P.hostname);
+    if (P.domainname && setdomainname(P.domainname, strlen(P.domainname)) < 0) die("setdomainname (domainname)");
+    if (P.rootfs) setup_rootfs();
+    if (ttyp[1] >= 0) setup_tty(ttyp[1]);
+    if (ttyp[0] >= 0) close(ttyp[0]);
+    if (fifo_fd >= 0 && write(err_fd, "R", 1) != 1) die("report ready");
+    finish_and_exec(fifo_fd);
+  }
+  close(errp[1]);
+  close(gop[0]);
+  if (ttyp[1] >= 0) close(ttyp[1]);
+  join_cgroups(child);
+  write_idmaps(child);
+  if (write(gop[1], "g", 1) != 1) die("release child");
+  close(gop[1]);
+  int master = P.tty && !P.console ? recv_fd(ttyp[0]) : -1;
+  if (!forward_child_errors(errp[0], 'R')) {
+    int status = reap_until(child);
+    (void)status;
+    return 127;
+  }
+  report("pid %ld\n", child);
+  if (report_fd >= 0) close(report_fd);
+  report_fd = -1;
+  if (master >= 0) relay_tty(master);
+  /* Let go of the caller's terminal and pipes so that nobody waits on us for EOF. */
+  int null = open("/dev/null", O_RDWR);
+  for (int fd = 0; fd < 3 && null >= 0; fd++) dup2(null, fd);
+  int status = reap_until(child);
+  return write_exit(child, status, ooms_before);
+}
+
+static int run_exec(void) {
+  int errp[2], ttyp[2] = {-1, -1};
+  if (pipe2(errp, O_CLOEXEC) < 0) die("pipe");
+  if (P.console) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, P.console, sizeof addr.sun_path - 1);
+    ttyp[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (ttyp[1] < 0 || connect(ttyp[1], (struct sockaddr *)&addr, sizeof addr) < 0) die("connect console socket %s", P.console);
+  } else if (P.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ttyp) < 0) die("socketpair");
+  join_cgroups(getpid());
+  join_setns();
+  /* setns into a PID namespace applies to children only, hence this fork. */
+  pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  if (child < 0) die("fork into container");
+  if (child == 0) {
+    err_fd = errp[1];
+    close(errp[0]);
+    if (ttyp[1] >= 0) setup_tty(ttyp[1]);
+    finish_and_exec(-1);
+  }
+  close(errp[1]);
+  if (ttyp[1] >= 0) close(ttyp[1]);
+  int master = ttyp[0] >= 0 ? recv_fd(ttyp[0]) : -1;
+  if (!forward_child_errors(errp[0], 0)) { reap_until(child); return 127; }
+  report("pid %ld\n", child);
+  if (report_fd >= 0) close(report_fd);
+  if (master >= 0) relay_tty(master);
+  int status = reap_until(child);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: tsk-nsexec run|exec PLAN (internal helper of tsk-runtime)\n");
+    return 2;
+  }
+  if (fcntl(3, F_GETFD) >= 0) { report_fd = 3; fcntl(3, F_SETFD, FD_CLOEXEC); }
+  read_plan(argv[2]);
+  parse_plan();
+  /* Orphans of the container (when it shares our PID namespace) become ours to reap. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* The shim outlives whoever started it: its own session, deaf to the terminal's signals. */
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  if (!strcmp(argv[1], "run")) { setsid(); return run_container(); }
+  if (!strcmp(argv[1], "exec")) return run_exec();
+  fprintf(stderr, "tsk-nsexec: unknown mode %s\n", argv[1]);
+  return 2;
+}

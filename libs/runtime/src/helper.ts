@@ -1,0 +1,53 @@
+/**
+ * Starts native/nsexec.c (built to dist/tsk-nsexec) and reads its report on fd 3: "pid N" once
+ * the container is created or the process exec'd, or "error STEP: REASON".
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from './errors.js';
+
+/** The helper binary: $TSK_NSEXEC, else beside this file in dist/, else dist/ from src/ (tests). */
+export function helperPath(): string {
+  const env = process.env['TSK_NSEXEC'];
+  if (env) return env;
+  for (const rel of ['./tsk-nsexec', '../dist/tsk-nsexec']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new RuntimeError('FAILED_PRECONDITION', 'helper', 'dist/tsk-nsexec is missing: run `npm run build` (it compiles libs/runtime/native/nsexec.c with gcc)');
+}
+
+/** Stdio of the container: inherited from us, discarded, or given file descriptors. */
+export type StdioSpec = 'inherit' | 'ignore' | readonly [number | 'ignore' | 'inherit', number | 'ignore' | 'inherit', number | 'ignore' | 'inherit'];
+
+export interface Started {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the helper's exit code once it exits. */
+  readonly exited: Promise<number>;
+}
+
+export async function startHelper(mode: 'run' | 'exec', planFile: string, stdio: StdioSpec, step: string): Promise<Started> {
+  const io: StdioOptions = stdio === 'inherit' || stdio === 'ignore' ? [stdio, stdio, stdio, 'pipe'] : [...stdio, 'pipe'];
+  const child = spawn(helperPath(), [mode, planFile], { stdio: io, detached: true });
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal === null ? 0 : 9)));
+  });
+  const report = child.stdio[3];
+  if (report === null || report === undefined || !('on' in report)) throw new RuntimeError('INTERNAL', step, 'no report pipe to the helper');
+  let text = '';
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', (err) => reject(new RuntimeError('INTERNAL', step, `cannot start ${helperPath()}: ${err.message}`, { cause: err })));
+    report.on('data', (chunk: Buffer) => void (text += chunk.toString()));
+    report.on('end', () => resolve());
+    report.on('error', () => resolve());
+  });
+  const match = /^pid (\d+)/m.exec(text);
+  if (match?.[1] === undefined) {
+    await exited;
+    const reason = /^error (.*)$/m.exec(text)?.[1] ?? `helper exited without reporting (${text.trim() || 'no output'})`;
+    throw new RuntimeError('FAILED_PRECONDITION', step, reason);
+  }
+  return { child, pid: Number(match[1]), exited };
+}
