@@ -1,0 +1,444 @@
+/**
+ * The embedded SQLite backend (better-sqlite3, like k3s's kine). This process is the only
+ * writer, so the revision counter lives in memory, every write is one synchronous transaction
+ * (WAL + synchronous=FULL: an acknowledged write is on disk and survives kill -9), and watchers
+ * are woken in-process right after each commit. Recent events stay in a memory ring so that
+ * caught-up watchers never query; a watcher that is behind reads the log table.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '@tsk/log';
+import {
+  StoreClosedError,
+  StoreCompactedError,
+  StoreFutureRevisionError,
+  StoreInvalidArgumentError,
+  StoreLeaseNotFoundError,
+  StoreUnavailableError,
+} from '../errors.js';
+import { asBuffer, checkKey, checkRevision, listRange } from '../keys.js';
+import type {
+  GetResult,
+  KeyValue,
+  ListOptions,
+  ListResult,
+  Store,
+  StoreEvent,
+  WatchOptions,
+  WriteOptions,
+  WriteResult,
+} from '../types.js';
+import { type EventRow, KV_COLUMNS, type LogRow, SCHEMA } from './schema.js';
+
+const KV = KV_COLUMNS;
+
+/** Every statement the store runs, prepared once. */
+function prepareStatements(db: Database.Database) {
+  return {
+    current: db.prepare<[Buffer], LogRow>(
+      `SELECT ${KV} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`,
+    ),
+    listCurrent: db.prepare<[Buffer, Buffer, number], LogRow>(
+      `SELECT ${KV} FROM current c JOIN log l ON l.revision = c.revision
+       WHERE c.key >= ? AND c.key < ? ORDER BY c.key LIMIT ?`,
+    ),
+    // The latest row of each key as of a revision, skipping keys whose latest row is a delete.
+    listAt: db.prepare<[Buffer, Buffer, number, number], LogRow>(
+      `SELECT ${KV} FROM log l
+       JOIN (SELECT MAX(revision) AS revision FROM log WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key) m
+         ON l.revision = m.revision
+       WHERE l.deleted = 0 ORDER BY l.key LIMIT ?`,
+    ),
+    count: db.prepare<[Buffer, Buffer], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE key >= ? AND key < ?'),
+    // NOT INDEXED: walk the log by revision (the primary key), never by key, so catch-up costs
+    // the number of revisions missed rather than the size of the prefix's history.
+    events: db.prepare<[number, number, Buffer, Buffer, number], EventRow>(
+      `SELECT ${KV}, p.revision AS p_revision, p.create_revision AS p_create_revision, p.lease AS p_lease,
+              p.value AS p_value
+       FROM log l NOT INDEXED LEFT JOIN log p ON p.revision = l.prev_revision
+       WHERE l.revision >= ? AND l.revision <= ? AND l.key >= ? AND l.key < ? ORDER BY l.revision LIMIT ?`,
+    ),
+    insertLog: db.prepare<[number, Buffer, number, number, number, number, number, Buffer]>(
+      `INSERT INTO log (revision, key, created, deleted, create_revision, prev_revision, lease, value)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    upsertCurrent: db.prepare<[Buffer, number, number]>(
+      'INSERT INTO current (key, revision, lease) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, lease = excluded.lease',
+    ),
+    deleteCurrent: db.prepare<[Buffer]>('DELETE FROM current WHERE key = ?'),
+    maxRevision: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'log'"),
+    getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
+    setMeta: db.prepare<[string, number]>(
+      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    ),
+    // Compaction keeps, for every key, its latest row as of the compact revision (unless that row
+    // is a delete), so every read at or after the compact revision answers as before.
+    compact: db.prepare<[number, number]>(
+      `DELETE FROM log WHERE revision < ? AND (deleted = 1 OR EXISTS (
+         SELECT 1 FROM log n WHERE n.key = log.key AND n.revision > log.revision AND n.revision <= ?))`,
+    ),
+    insertLease: db.prepare<[number, number]>('INSERT INTO leases (ttl, expires_at) VALUES (?, ?)'),
+    getLease: db.prepare<[number], { id: number; ttl: number; expires_at: number }>(
+      'SELECT id, ttl, expires_at FROM leases WHERE id = ?',
+    ),
+    renewLease: db.prepare<[number, number]>('UPDATE leases SET expires_at = ? WHERE id = ?'),
+    deleteLease: db.prepare<[number]>('DELETE FROM leases WHERE id = ?'),
+    expiredLeases: db.prepare<[number], { id: number }>('SELECT id FROM leases WHERE expires_at <= ? ORDER BY id'),
+    leaseKeys: db.prepare<[number], { key: Buffer }>('SELECT key FROM current WHERE lease = ? ORDER BY key'),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export interface SqliteStoreOptions {
+  readonly logger: Logger;
+  /** How often expired leases are swept (ms). */
+  readonly leaseSweepMs?: number;
+}
+
+/** Events kept in memory for watchers that are caught up (a write costs one entry). */
+const RING_SIZE = 8192;
+/** Rows per catch-up query, so a far-behind watcher neither blocks the loop nor buffers it all. */
+const CATCH_UP_BATCH = 1000;
+
+const EMPTY = Buffer.alloc(0);
+
+function toKv(row: LogRow): KeyValue {
+  return {
+    key: row.key.toString('utf8'),
+    value: row.value,
+    createRevision: row.create_revision,
+    modRevision: row.revision,
+    lease: row.lease,
+  };
+}
+
+function toEvent(row: EventRow): StoreEvent {
+  const key = row.key.toString('utf8');
+  const prevKv: KeyValue | undefined =
+    row.p_revision === null
+      ? undefined
+      : {
+          key,
+          value: row.p_value ?? EMPTY,
+          createRevision: row.p_create_revision ?? 0,
+          modRevision: row.p_revision,
+          lease: row.p_lease ?? 0,
+        };
+  if (row.deleted === 1) {
+    return { type: 'delete', kv: { key, value: EMPTY, createRevision: 0, modRevision: row.revision, lease: 0 }, prevKv };
+  }
+  return { type: 'put', kv: toKv(row), prevKv };
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly stmts: Statements;
+  private readonly logger: Logger;
+  private revision: number;
+  private compactRevision: number;
+  /** Events for revisions ringStart .. ringStart + ring.length - 1 (one event per revision). */
+  private ring: StoreEvent[] = [];
+  private ringStart: number;
+  private readonly wakers = new Set<() => void>();
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(readonly path: string, options: SqliteStoreOptions) {
+    this.logger = options.logger.child({ component: 'store', backend: 'sqlite' });
+    mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss
+      // and kill -9 (NORMAL would only survive a process crash).
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = OFF');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new StoreUnavailableError(`cannot open SQLite store ${path}: ${String(err)}`, { cause: err });
+    }
+    this.stmts = prepareStatements(this.db);
+    this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
+    this.compactRevision = this.stmts.getMeta.get('compact_revision')?.value ?? 0;
+    this.ringStart = this.revision + 1;
+    this.sweeper = setInterval(() => this.sweepLeases(), options.leaseSweepMs ?? 250);
+    // The sweeper must never keep a process alive on its own.
+    this.sweeper.unref();
+    this.logger.debug({ path, revision: this.revision, compactRevision: this.compactRevision }, 'opened');
+  }
+
+  static open(path: string, options: SqliteStoreOptions): SqliteStore {
+    return new SqliteStore(path, options);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StoreClosedError(this.backend);
+  }
+
+  async get(key: string): Promise<GetResult> {
+    this.checkOpen();
+    checkKey(key);
+    const row = this.stmts.current.get(Buffer.from(key, 'utf8'));
+    return { kv: row === undefined ? undefined : toKv(row), revision: this.revision };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    this.checkOpen();
+    const limit = options.limit ?? 0;
+    checkRevision('limit', limit);
+    const { start, end } = listRange(prefix, options.startKey);
+    // Fetch one more than asked to learn whether more keys follow; SQLite's LIMIT -1 is "all".
+    const sqlLimit = limit > 0 ? limit + 1 : -1;
+    let rows: LogRow[];
+    const at = options.revision;
+    if (at === undefined || at === 0 || at === this.revision) {
+      rows = this.stmts.listCurrent.all(start, end, sqlLimit);
+    } else {
+      this.checkReadRevision(at);
+      rows = this.stmts.listAt.all(start, end, at, sqlLimit);
+    }
+    const more = limit > 0 && rows.length > limit;
+    if (more) rows.length = limit;
+    return { kvs: rows.map(toKv), revision: at !== undefined && at > 0 ? at : this.revision, more };
+  }
+
+  private checkReadRevision(revision: number): void {
+    checkRevision('revision', revision);
+    if (revision < this.compactRevision) throw new StoreCompactedError(this.compactRevision, revision);
+    if (revision > this.revision) throw new StoreFutureRevisionError(revision, this.revision);
+  }
+
+  async count(prefix: string): Promise<{ readonly count: number; readonly revision: number }> {
+    this.checkOpen();
+    const { start, end } = listRange(prefix, undefined);
+    return { count: this.stmts.count.get(start, end)?.n ?? 0, revision: this.revision };
+  }
+
+  async create(key: string, value: Uint8Array, options: WriteOptions = {}): Promise<WriteResult> {
+    this.checkOpen();
+    checkKey(key);
+    const k = Buffer.from(key, 'utf8');
+    return this.write(() => {
+      const existing = this.stmts.current.get(k);
+      if (existing !== undefined) return { succeeded: false, revision: this.revision, kv: toKv(existing) };
+      return this.put(k, key, asBuffer(value), undefined, options.lease ?? 0);
+    });
+  }
+
+  async update(key: string, value: Uint8Array, expectedModRevision: number, options: WriteOptions = {}): Promise<WriteResult> {
+    this.checkOpen();
+    checkKey(key);
+    checkRevision('expectedModRevision', expectedModRevision);
+    const k = Buffer.from(key, 'utf8');
+    return this.write(() => {
+      const existing = this.stmts.current.get(k);
+      if (existing === undefined || existing.revision !== expectedModRevision) {
+        return { succeeded: false, revision: this.revision, kv: existing === undefined ? undefined : toKv(existing) };
+      }
+      return this.put(k, key, asBuffer(value), existing, options.lease ?? 0);
+    });
+  }
+
+  async delete(key: string, expectedModRevision?: number): Promise<WriteResult> {
+    this.checkOpen();
+    checkKey(key);
+    if (expectedModRevision !== undefined) checkRevision('expectedModRevision', expectedModRevision);
+    const k = Buffer.from(key, 'utf8');
+    return this.write(() => this.deleteInTx(k, key, expectedModRevision));
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction; on commit, publishes the events it queued. */
+  private write<T>(fn: () => T): T {
+    const before = this.revision;
+    const pending: StoreEvent[] = [];
+    this.pendingEvents = pending;
+    try {
+      const result = this.db.transaction(fn).immediate();
+      this.publish(pending);
+      return result;
+    } catch (err) {
+      // The transaction rolled back: forget the revisions it would have used.
+      this.revision = before;
+      if (err instanceof Error && err.name.startsWith('Store')) throw err;
+      throw new StoreUnavailableError(`SQLite write to ${this.path} failed: ${String(err)}`, { cause: err });
+    } finally {
+      this.pendingEvents = undefined;
+    }
+  }
+
+  private pendingEvents: StoreEvent[] | undefined;
+
+  private put(k: Buffer, key: string, value: Buffer, existing: LogRow | undefined, lease: number): WriteResult {
+    if (lease !== 0) this.liveLease(lease);
+    const revision = this.revision + 1;
+    const createRevision = existing === undefined ? revision : existing.create_revision;
+    this.stmts.insertLog.run(revision, k, existing === undefined ? 1 : 0, 0, createRevision, existing?.revision ?? 0, lease, value);
+    this.stmts.upsertCurrent.run(k, revision, lease);
+    this.revision = revision;
+    const kv: KeyValue = { key, value, createRevision, modRevision: revision, lease };
+    this.pendingEvents?.push({ type: 'put', kv, prevKv: existing === undefined ? undefined : toKv(existing) });
+    return { succeeded: true, revision, kv };
+  }
+
+  private deleteInTx(k: Buffer, key: string, expectedModRevision: number | undefined): WriteResult {
+    const existing = this.stmts.current.get(k);
+    if (existing === undefined || (expectedModRevision !== undefined && existing.revision !== expectedModRevision)) {
+      return { succeeded: false, revision: this.revision, kv: existing === undefined ? undefined : toKv(existing) };
+    }
+    const revision = this.revision + 1;
+    this.stmts.insertLog.run(revision, k, 0, 1, existing.create_revision, existing.revision, 0, EMPTY);
+    this.stmts.deleteCurrent.run(k);
+    this.revision = revision;
+    const prevKv = toKv(existing);
+    this.pendingEvents?.push({
+      type: 'delete',
+      kv: { key, value: EMPTY, createRevision: 0, modRevision: revision, lease: 0 },
+      prevKv,
+    });
+    return { succeeded: true, revision, kv: prevKv };
+  }
+
+  /** Appends committed events to the ring and wakes every watcher. */
+  private publish(events: readonly StoreEvent[]): void {
+    if (events.length === 0) return;
+    for (const event of events) this.ring.push(event);
+    if (this.ring.length > 2 * RING_SIZE) {
+      const drop = this.ring.length - RING_SIZE;
+      this.ring = this.ring.slice(drop);
+      this.ringStart += drop;
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const wakers = [...this.wakers];
+    this.wakers.clear();
+    for (const wake of wakers) wake();
+  }
+
+  async *watch(prefix: string, options: WatchOptions): AsyncIterable<readonly StoreEvent[]> {
+    this.checkOpen();
+    checkRevision('startRevision', options.startRevision);
+    const { signal } = options;
+    // startRevision 0 means "from now", as in etcd.
+    let next = options.startRevision > 0 ? options.startRevision : this.revision + 1;
+    const { start, end } = listRange(prefix, undefined);
+    for (;;) {
+      if (signal?.aborted === true) return;
+      if (this.closed) throw new StoreClosedError(this.backend);
+      if (next < this.compactRevision) throw new StoreCompactedError(this.compactRevision, next);
+      const upTo = this.revision;
+      if (next <= upTo) {
+        let batch: StoreEvent[];
+        if (next >= this.ringStart) {
+          batch = [];
+          for (let i = next - this.ringStart; i < this.ring.length; i++) {
+            const event = this.ring[i];
+            if (event !== undefined && event.kv.key.startsWith(prefix)) batch.push(event);
+          }
+          next = upTo + 1;
+        } else {
+          const rows = this.stmts.events.all(next, upTo, start, end, CATCH_UP_BATCH);
+          const last = rows[rows.length - 1];
+          next = rows.length === CATCH_UP_BATCH && last !== undefined ? last.revision + 1 : upTo + 1;
+          batch = rows.map(toEvent);
+        }
+        if (batch.length > 0) yield batch;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal?.removeEventListener('abort', done);
+          this.wakers.delete(done);
+          resolve();
+        };
+        this.wakers.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    this.checkOpen();
+    return this.revision;
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.checkOpen();
+    checkRevision('revision', revision);
+    if (revision <= this.compactRevision) return;
+    if (revision > this.revision) throw new StoreFutureRevisionError(revision, this.revision);
+    const started = performance.now();
+    const removed = this.db
+      .transaction(() => {
+        const info = this.stmts.compact.run(revision, revision);
+        this.stmts.setMeta.run('compact_revision', revision);
+        return info.changes;
+      })
+      .immediate();
+    this.compactRevision = revision;
+    this.logger.debug({ revision, removed, ms: Math.round(performance.now() - started) }, 'compacted');
+    // Watchers that are behind must learn that their history is gone.
+    this.wake();
+  }
+
+  async grantLease(ttlSeconds: number): Promise<number> {
+    this.checkOpen();
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
+      throw new StoreInvalidArgumentError(`lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
+    }
+    const info = this.stmts.insertLease.run(ttlSeconds, Date.now() + ttlSeconds * 1000);
+    return Number(info.lastInsertRowid);
+  }
+
+  async keepAliveLease(lease: number): Promise<void> {
+    this.checkOpen();
+    const row = this.liveLease(lease);
+    this.stmts.renewLease.run(Date.now() + row.ttl * 1000, lease);
+  }
+
+  /** The lease row, or StoreLeaseNotFoundError when it is gone or already past its expiry. */
+  private liveLease(lease: number): { ttl: number } {
+    const row = this.stmts.getLease.get(lease);
+    if (row === undefined || row.expires_at <= Date.now()) throw new StoreLeaseNotFoundError(lease);
+    return row;
+  }
+
+  async revokeLease(lease: number): Promise<void> {
+    this.checkOpen();
+    this.revoke(lease);
+  }
+
+  /** Deletes the lease and, as ordinary deletes that watchers see, every key attached to it. */
+  private revoke(lease: number): void {
+    this.write(() => {
+      for (const { key } of this.stmts.leaseKeys.all(lease)) this.deleteInTx(key, key.toString('utf8'), undefined);
+      this.stmts.deleteLease.run(lease);
+    });
+  }
+
+  private sweepLeases(): void {
+    if (this.closed) return;
+    try {
+      for (const { id } of this.stmts.expiredLeases.all(Date.now())) {
+        this.logger.debug({ lease: id }, 'lease expired');
+        this.revoke(id);
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'lease sweep failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    this.db.close();
+    // Wake watchers so that they end with StoreClosedError instead of waiting forever.
+    this.wake();
+    this.logger.debug({ path: this.path }, 'closed');
+  }
+}
