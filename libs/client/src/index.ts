@@ -1,0 +1,11 @@
+/**
+ * @tsk/client: the typed gRPC client of the Objects service, resumable watches and informers,
+ * shared by tsctl, controllers, the scheduler and node agents.
+ */
+export { ApiClient, connect, resolveKind, DEFAULT_DEADLINE_MS } from './client.js';
+export { Informer, keyOf, type InformerOptions, type AddHandler, type UpdateHandler, type DeleteHandler } from './informer.js';
+export { fromGrpcError, isRetryable } from './errors.js';
+export { Backoff, sleep, type BackoffOptions } from './backoff.js';
+export { laterVersion } from './watch.js';
+export { FakeObjectsServer, type FakeServerOptions } from './fake-server.js';
+export * from './types.js';
