@@ -45,7 +45,7 @@ it('keeps every acknowledged write after SIGKILL', async () => {
     .split('\n')
     .filter((line) => /^\d+ \d+$/.test(line))
     .map((line) => line.split(' ').map(Number) as [number, number]);
-  expect(acked.length).toBeGreaterThan(300);
+  expect(acked.length).toBeGreaterThanOrEqual(300);
   const store = await openStore(`sqlite://${path}`, { logger: silentLogger() });
   try {
     for (const [i, revision] of acked) {

@@ -63,7 +63,10 @@ export interface StoreEvent {
 }
 
 export interface WatchOptions {
-  /** Deliver every event with revision >= startRevision, in revision order, none twice. */
+  /**
+   * Deliver every event with revision >= startRevision, in revision order, none twice.
+   * (Added:) 0 means "from now": only writes after the watch starts, as in etcd.
+   */
   readonly startRevision: number;
   readonly signal?: AbortSignal;
 }
@@ -84,6 +87,7 @@ export interface Store {
   /**
    * Delete the key; with `expectedModRevision`, only if it still has that modRevision.
    * `kv` of a successful delete is the key as it was just before.
+   * (Added:) deleting an absent key fails (`succeeded: false`, `kv` undefined) and writes nothing.
    */
   delete(key: string, expectedModRevision?: number): Promise<WriteResult>;
 
@@ -96,12 +100,17 @@ export interface Store {
 
   /** The store's current revision. */
   currentRevision(): Promise<number>;
-  /** Forget history before `revision`: reads and watches at older revisions fail as compacted. */
+  /**
+   * Forget history before `revision`: reads and watches at older revisions fail as compacted.
+   * (Added:) compacting to a revision at or below an earlier compaction does nothing.
+   */
   compact(revision: number): Promise<void>;
 
   /** Grant a lease of `ttlSeconds`; keys attached to it are deleted when it expires. */
   grantLease(ttlSeconds: number): Promise<number>;
+  /** (Added:) throws StoreLeaseNotFoundError when the lease has expired or was revoked. */
   keepAliveLease(lease: number): Promise<void>;
+  /** Deletes the lease and its keys (as deletes that watchers see); a lease already gone is fine. */
   revokeLease(lease: number): Promise<void>;
 
   close(): Promise<void>;

@@ -5,6 +5,7 @@
  * round trip. Reads are linearizable (never `serializable`).
  */
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Etcd3, IRequestOp, ICompare, ITxnResponse } from 'etcd3';
 import type { Logger } from '@tsk/log';
 import { StoreClosedError, StoreError, StoreInvalidArgumentError, StoreUnavailableError } from '../errors.js';
@@ -45,6 +46,8 @@ export class EtcdStore implements Store {
     this.ns = Buffer.from(prefix, 'utf8');
     this.logger = options.logger.child({ component: 'store', backend: 'etcd' });
     this.client = createClient(endpoints, options.requestTimeoutMs ?? 5000);
+    // Every watch listens on this signal; hundreds of watches on one store are normal.
+    setMaxListeners(0, this.closing.signal);
   }
 
   /** Connects and checks that etcd answers; StoreUnavailableError names the endpoints if not. */

@@ -29,6 +29,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../types.js';
+import { Checkpointer } from './checkpointer.js';
 import { type EventRow, KV_COLUMNS, type LogRow, SCHEMA } from './schema.js';
 
 const KV = KV_COLUMNS;
@@ -144,6 +145,7 @@ export class SqliteStore implements Store {
   private ringStart: number;
   private readonly wakers = new Set<() => void>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly checkpointer: Checkpointer;
   private closed = false;
 
   private constructor(readonly path: string, options: SqliteStoreOptions) {
@@ -156,6 +158,8 @@ export class SqliteStore implements Store {
       // and kill -9 (NORMAL would only survive a process crash).
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = OFF');
+      // Checkpoints run in a worker (see checkpointer.ts), never inside a write.
+      this.db.pragma('wal_autocheckpoint = 0');
       this.db.exec(SCHEMA);
     } catch (err) {
       throw new StoreUnavailableError(`cannot open SQLite store ${path}: ${String(err)}`, { cause: err });
@@ -164,6 +168,7 @@ export class SqliteStore implements Store {
     this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
     this.compactRevision = this.stmts.getMeta.get('compact_revision')?.value ?? 0;
     this.ringStart = this.revision + 1;
+    this.checkpointer = new Checkpointer(path, this.logger);
     this.sweeper = setInterval(() => this.sweepLeases(), options.leaseSweepMs ?? 250);
     // The sweeper must never keep a process alive on its own.
     this.sweeper.unref();
@@ -436,6 +441,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweeper);
+    await this.checkpointer.close();
     this.db.close();
     // Wake watchers so that they end with StoreClosedError instead of waiting forever.
     this.wake();

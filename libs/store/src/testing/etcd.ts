@@ -17,6 +17,11 @@ export interface StartEtcdOptions {
   readonly prefix?: string;
   /** Give up when etcd does not answer within this many ms (default 15000). */
   readonly startTimeoutMs?: number;
+  /**
+   * fsync etcd's WAL as in production (default false: tests skip fsync for speed). Benchmarks
+   * that compare etcd with the SQLite store (which always fsyncs) must set this.
+   */
+  readonly fsync?: boolean;
 }
 
 export interface EtcdProcess {
@@ -96,6 +101,7 @@ class EtcdTestProcess implements EtcdProcess {
     readonly dataDir: string,
     prefix: string | undefined,
     private readonly startTimeoutMs: number,
+    private readonly fsync: boolean,
   ) {
     this.endpoints = `127.0.0.1:${clientPort}`;
     this.url = `etcd://${this.endpoints}` + (prefix === undefined ? '' : `?prefix=${encodeURIComponent(prefix)}`);
@@ -125,7 +131,7 @@ class EtcdTestProcess implements EtcdProcess {
       '--election-timeout=100',
       // TEST ONLY: skips fsync, which the data of a throwaway test etcd does not need and which
       // makes every write wait for the disk. Never use this flag outside tests.
-      '--unsafe-no-fsync',
+      ...(this.fsync ? [] : ['--unsafe-no-fsync']),
       '--logger=zap',
       '--log-level=warn',
     ];
@@ -198,6 +204,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
       dataDir,
       options.prefix,
       options.startTimeoutMs ?? 15_000,
+      options.fsync ?? false,
     );
     try {
       await etcd.start();
