@@ -141,7 +141,7 @@ function checkResources(r: ResourceRequirements, path: string): void {
   const parsed: Record<'limits' | 'requests', Map<string, number>> = { limits: new Map(), requests: new Map() };
   for (const which of ['limits', 'requests'] as const) {
     for (const [name, value] of Object.entries(r[which] ?? {})) {
-      const p = `${path}.${which}.${name}`;
+      const p = /^[a-z][-a-z0-9]*$/.test(name) ? `${path}.${which}.${name}` : `${path}.${which}[${show(name)}]`;
       if (!RESOURCES.includes(name)) fail(p, `unsupported resource ${show(name)}: tsk supports ${RESOURCES.join(', ')}`);
       parsed[which].set(name, checkQuantity(value, p));
     }
@@ -149,7 +149,8 @@ function checkResources(r: ResourceRequirements, path: string): void {
   for (const [name, request] of parsed.requests) {
     const limit = parsed.limits.get(name);
     if (limit !== undefined && request > limit) {
-      fail(`${path}.requests.${name}`, `must be less than or equal to the ${name} limit (${r.limits?.[name] ?? ''}), got ${r.requests?.[name] ?? ''}`);
+      fail(`${path}.requests.${name}`, // only known (plain) names reach here
+         `must be less than or equal to the ${name} limit (${r.limits?.[name] ?? ''}), got ${r.requests?.[name] ?? ''}`);
     }
   }
 }
