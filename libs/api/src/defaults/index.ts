@@ -25,7 +25,7 @@ export function applyDefaults(info: KindInfo, object: KindObject): void {
   if (info.namespaced && (meta.namespace ?? '') === '') meta.namespace = DEFAULT_NAMESPACE;
   switch (info.kind) {
     case 'Pod':
-      defaultPodSpec(((object as Pod).spec ??= {}));
+      defaultPodSpec(((object as Pod).spec ??= {}), 'Always');
       break;
     case 'Deployment':
       defaultDeployment(object as Deployment);

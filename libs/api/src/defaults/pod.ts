@@ -83,7 +83,7 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
  * Pod spec defaults. `restartPolicy` is the default for restartPolicy, or undefined to leave it
  * unset (Jobs: Kubernetes makes the user choose OnFailure or Never).
  */
-export function defaultPodSpec(spec: PodSpec, restartPolicy: string | undefined = 'Always'): void {
+export function defaultPodSpec(spec: PodSpec, restartPolicy: string | undefined): void {
   if (unset(spec.restartPolicy) && restartPolicy !== undefined) spec.restartPolicy = restartPolicy;
   if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = 30;
   if (unset(spec.dnsPolicy)) spec.dnsPolicy = 'ClusterFirst';
