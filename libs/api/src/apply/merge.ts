@@ -102,10 +102,12 @@ export function threeWayMerge(lastApplied: Record<string, unknown> | undefined, 
   if ('status' in live) out['status'] = clone(live['status']);
   else delete out['status'];
   const liveMeta = isObject(live['metadata']) ? live['metadata'] : {};
-  const meta = isObject(out['metadata']) ? out['metadata'] : (out['metadata'] = {});
-  for (const k of SERVER_METADATA) {
-    if (k in liveMeta) meta[k] = clone(liveMeta[k]);
-    else delete meta[k];
+  const meta = out['metadata'];
+  if (isObject(meta)) {
+    for (const k of SERVER_METADATA) {
+      if (k in liveMeta) meta[k] = clone(liveMeta[k]);
+      else delete meta[k];
+    }
   }
   return out;
 }
