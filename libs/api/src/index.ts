@@ -35,5 +35,5 @@ export * from './selectors.js';
 export type { FieldSchema, MessageSchema, FieldType } from './schema-types.js';
 export * from './quantity.js';
 export { validateObject, type ValidateOptions } from './validation/index.js';
-export { applyDefaults, DEFAULT_NAMESPACE, defaultPullPolicy, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, NAMESPACE_NAME_LABEL } from './defaults/index.js';
+export { applyDefaults, carryOverAllocated, DEFAULT_NAMESPACE, defaultPullPolicy, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, NAMESPACE_NAME_LABEL } from './defaults/index.js';
 export { threeWayMerge, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration, setLastApplied, getLastApplied } from './apply/index.js';

@@ -13,6 +13,7 @@ import { defaultDaemonSet, defaultDeployment, defaultJob, defaultReplicaSet } fr
 export { defaultPullPolicy } from './pod.js';
 export { JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL } from './workloads.js';
 export { NAMESPACE_NAME_LABEL } from './core.js';
+export { carryOverAllocated } from './carry-over.js';
 
 /** The namespace of a namespaced object created without one, as kubectl's context default. */
 export const DEFAULT_NAMESPACE = 'default';

@@ -63,7 +63,17 @@ export function defaultJob(j: Job): void {
   if (unset(s.completionMode)) s.completionMode = 'NonIndexed';
   if (s.suspend === undefined) s.suspend = false;
   defaultTemplate(s.template, undefined);
-  if (s.manualSelector === true || s.selector !== undefined) return;
+  if (s.manualSelector !== true && s.selector === undefined) generateJobSelector(j);
+  // As Kubernetes: a Job without labels takes its template's (which then include the generated
+  // ones, as `kubectl get job -o yaml` shows; taking them after generation keeps this idempotent).
+  const templateLabels = s.template?.metadata?.labels ?? {};
+  if (j.metadata !== undefined && Object.keys(j.metadata.labels ?? {}).length === 0 && Object.keys(templateLabels).length > 0) {
+    j.metadata.labels = { ...templateLabels };
+  }
+}
+
+function generateJobSelector(j: Job): void {
+  const s = (j.spec ??= {});
   const template = (s.template ??= {});
   const meta = (template.metadata ??= {});
   const labels = { ...(meta.labels ?? {}) };
