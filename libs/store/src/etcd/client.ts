@@ -6,6 +6,7 @@ import {
   StoreCompactedError,
   StoreError,
   StoreFutureRevisionError,
+  StoreInvalidArgumentError,
   StoreLeaseNotFoundError,
   StoreUnavailableError,
 } from '../errors.js';
@@ -33,6 +34,15 @@ export function createClient(endpoints: readonly string[], requestTimeoutMs: num
     // streams (watch, keepalive) live as long as they are needed.
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
     faultHandling: { host: () => passThrough },
+    grpcOptions: {
+      // grpc-js refuses messages over 4 MiB by default; a list of a big prefix is larger.
+      'grpc.max_receive_message_length': 512 * 1024 * 1024,
+      // Pings on open streams find a dead connection (a partition, a host that vanished) that
+      // TCP alone would not report for minutes, so watches resume promptly. etcd allows a ping
+      // every 5 s by default.
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+    },
   });
 }
 
@@ -67,6 +77,9 @@ export function toStoreError(err: unknown, context: ErrorContext): StoreError {
   }
   if (message.includes('required revision is a future revision')) {
     return new StoreFutureRevisionError(context.revision ?? 0, 0);
+  }
+  if (message.includes('request is too large')) {
+    return new StoreInvalidArgumentError(`${context.what}: the request is larger than etcd accepts (${message})`);
   }
   if (err instanceof EtcdLeaseInvalidError || message.includes('requested lease not found')) {
     return new StoreLeaseNotFoundError(context.lease ?? 0);

@@ -43,3 +43,10 @@ it('catches a watch up over more events than one batch and than the memory ring'
   expect((await store.count('k/')).count).toBe(total);
   await store.close();
 });
+
+it('names the path when the database cannot be opened', async () => {
+  const { StoreUnavailableError } = await import('../errors.js');
+  const path = '/proc/self/no-such-dir/state.db';
+  expect(() => SqliteStore.open(path, { logger })).toThrow(StoreUnavailableError);
+  expect(() => SqliteStore.open(path, { logger })).toThrow(path);
+});

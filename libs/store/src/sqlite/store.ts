@@ -150,8 +150,8 @@ export class SqliteStore implements Store {
 
   private constructor(readonly path: string, options: SqliteStoreOptions) {
     this.logger = options.logger.child({ component: 'store', backend: 'sqlite' });
-    mkdirSync(dirname(path), { recursive: true });
     try {
+      mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss
