@@ -1,0 +1,179 @@
+/**
+ * The cluster as the scheduler sees it: nodes digested into NodeInfo plus the pods bound to them.
+ * Built once from a list (`buildSnapshot`), then kept current by `assume` after each binding, so a
+ * batch of decisions accounts for the earlier ones without a rebuild, and by `forget` when a
+ * binding fails or a pod goes away.
+ */
+import { type Node, type Pod } from '@tsk/api';
+import { CycleState } from '../framework/cycle-state.js';
+import { type FilterStatus } from '../framework/status.js';
+import { digestNode, portKey, type NodeInfo } from './node-info.js';
+import { DEFAULT_NAMESPACE, digestPod, type PodInfo } from './pod-info.js';
+
+/** Buffers the pipeline reuses for every decision, so the hot loop allocates nothing. */
+export interface Scratch {
+  readonly state: CycleState;
+  /** Indexes (into snapshot.nodes) of the feasible nodes found this cycle. */
+  feasible: Int32Array;
+  /** The refusal of each node examined this cycle, in examination order. */
+  refusals: FilterStatus[];
+  /** Weighted total score of each feasible node, parallel to `feasible`. */
+  totals: Float64Array;
+  /** One plugin's scores before weighting, parallel to `feasible`. */
+  pluginScores: Float64Array;
+  /**
+   * A per-node counter indexed like snapshot.nodes, all zeros between uses: a plugin may fill a
+   * few entries, read them in its loop and must zero them again before returning.
+   */
+  nodeCounts: Int32Array;
+}
+
+export interface Snapshot {
+  readonly nodes: readonly NodeInfo[];
+  readonly nodesByName: ReadonlyMap<string, NodeInfo>;
+  /** Pod uid (or namespace/name) -> the node it is bound or assumed to. */
+  readonly placements: Map<string, { readonly node: NodeInfo; readonly pod: PodInfo }>;
+  /** Normalized image name -> number of nodes that have it (ImageLocality's spread factor). */
+  readonly imageNodeCounts: ReadonlyMap<string, number>;
+  /**
+   * Where each controller's pods are: owner uid -> node index -> pods, and owner uid -> zone ->
+   * pods. Default spreading reads one small map per pod instead of one map per node, which keeps
+   * its per-node cost to a lookup in a table that stays in cache.
+   */
+  readonly ownerNodeCounts: Map<string, Map<number, number>>;
+  readonly ownerZoneCounts: Map<string, Map<string, number>>;
+  /** The distinct zones (topology.kubernetes.io/zone), and each node's index into it or -1. */
+  readonly zones: readonly string[];
+  readonly zoneOfNode: Int32Array;
+  /** Nodes with a PreferNoSchedule taint; 0 lets TaintToleration skip scoring. */
+  readonly nodesWithPreferNoSchedule: number;
+  /** Bound pods with required anti-affinity; 0 lets InterPodAffinity skip the existing-pods check. */
+  podsWithRequiredAntiAffinity: number;
+  /**
+   * Where the next cycle starts examining nodes. Kubernetes rotates it so that, with
+   * percentageOfNodesToScore below 100, every node gets its turn; it is part of the snapshot (not
+   * a clock or a global) so the same snapshot and pod always give the same node.
+   */
+  nextStartIndex: number;
+  /** The last pod digested by decide(), reused by assume() for the same pod object. */
+  lastDigested: PodInfo | undefined;
+  readonly scratch: Scratch;
+}
+
+/** Pods that no longer hold resources on their node. */
+function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+export function podIdentity(info: PodInfo): string {
+  return info.uid !== '' ? info.uid : info.key;
+}
+
+export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[]): Snapshot {
+  const infos = nodes.map((n, i) => digestNode(n, i));
+  const imageNodeCounts = new Map<string, number>();
+  for (const info of infos) {
+    for (const image of info.images.keys()) imageNodeCounts.set(image, (imageNodeCounts.get(image) ?? 0) + 1);
+  }
+  const n = infos.length;
+  const zones = [...new Set(infos.flatMap((i) => (i.zone === undefined ? [] : [i.zone])))].sort();
+  const zoneOfNode = Int32Array.from(infos, (i) => (i.zone === undefined ? -1 : zones.indexOf(i.zone)));
+  const snapshot: Snapshot = {
+    nodes: infos,
+    nodesByName: new Map(infos.map((i) => [i.name, i])),
+    placements: new Map(),
+    imageNodeCounts,
+    zones,
+    zoneOfNode,
+    ownerNodeCounts: new Map(),
+    ownerZoneCounts: new Map(),
+    nodesWithPreferNoSchedule: infos.filter((i) => i.hasPreferNoScheduleTaint).length,
+    podsWithRequiredAntiAffinity: 0,
+    nextStartIndex: 0,
+    lastDigested: undefined,
+    scratch: {
+      state: new CycleState(),
+      feasible: new Int32Array(n),
+      refusals: new Array<FilterStatus>(n).fill(null),
+      totals: new Float64Array(n),
+      pluginScores: new Float64Array(n),
+      nodeCounts: new Int32Array(n),
+    },
+  };
+  for (const pod of pods) {
+    const nodeName = pod.spec?.nodeName ?? '';
+    if (nodeName === '' || isTerminal(pod)) continue;
+    assume(snapshot, pod, nodeName);
+  }
+  return snapshot;
+}
+
+function addCount<K>(map: Map<K, number>, key: K, delta: number): void {
+  const next = (map.get(key) ?? 0) + delta;
+  if (next === 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function addNested<K>(outer: Map<string, Map<K, number>>, key: string, inner: K, delta: number): void {
+  let counts = outer.get(key);
+  if (counts === undefined) outer.set(key, (counts = new Map()));
+  addCount(counts, inner, delta);
+  if (counts.size === 0) outer.delete(key);
+}
+
+function applyPod(snapshot: Snapshot, node: NodeInfo, info: PodInfo, sign: 1 | -1): void {
+  node.requestedMilliCpu += sign * info.milliCpu;
+  node.requestedMemory += sign * info.memory;
+  node.nonZeroRequestedMilliCpu += sign * info.nonZeroMilliCpu;
+  node.nonZeroRequestedMemory += sign * info.nonZeroMemory;
+  for (const p of info.hostPorts) {
+    const key = portKey(p.protocol, p.port);
+    let ips = node.usedPorts.get(key);
+    if (ips === undefined) node.usedPorts.set(key, (ips = new Map()));
+    addCount(ips, p.ip, sign);
+    if (ips.size === 0) node.usedPorts.delete(key);
+  }
+  if (info.ownerUid !== '') {
+    addNested(snapshot.ownerNodeCounts, info.ownerUid, node.index, sign);
+    if (node.zone !== undefined) addNested(snapshot.ownerZoneCounts, info.ownerUid, node.zone, sign);
+  }
+  if (info.requiredAntiAffinity.length > 0) {
+    node.podsWithRequiredAntiAffinity += sign;
+    snapshot.podsWithRequiredAntiAffinity += sign;
+  }
+}
+
+/**
+ * Records that `pod` is bound (or about to be) to `nodeName`, so later decisions see its requests,
+ * ports and labels. Returns false when the node is not in the snapshot. Assuming a pod that is
+ * already placed moves it.
+ */
+export function assume(snapshot: Snapshot, pod: Pod, nodeName: string): boolean {
+  const node = snapshot.nodesByName.get(nodeName);
+  if (node === undefined) return false;
+  const cached = snapshot.lastDigested;
+  const info = cached !== undefined && cached.pod === pod ? cached : digestPod(pod);
+  const id = podIdentity(info);
+  if (snapshot.placements.has(id)) forget(snapshot, pod);
+  node.pods.push(info);
+  applyPod(snapshot, node, info, 1);
+  snapshot.placements.set(id, { node, pod: info });
+  return true;
+}
+
+/** Undoes `assume` (a failed binding, a deleted pod). Returns false when the pod was not placed. */
+export function forget(snapshot: Snapshot, pod: Pod): boolean {
+  const meta = pod.metadata;
+  const uid = meta?.uid ?? '';
+  const namespace = meta?.namespace === undefined || meta.namespace === '' ? DEFAULT_NAMESPACE : meta.namespace;
+  const id = uid !== '' ? uid : `${namespace}/${meta?.name ?? ''}`;
+  const placement = snapshot.placements.get(id);
+  if (placement === undefined) return false;
+  const { node, pod: info } = placement;
+  const at = node.pods.indexOf(info);
+  if (at !== -1) node.pods.splice(at, 1);
+  applyPod(snapshot, node, info, -1);
+  snapshot.placements.delete(id);
+  return true;
+}
