@@ -1,6 +1,11 @@
 /**
  * validateObject: the API server's check of an object after defaults, on create and (with the
  * stored object as `old`) on update. It throws the first InvalidError, whose path names the field.
+ *
+ * The server's order, as Kubernetes': on update, carryOverAllocated(info, next, stored) first (so a
+ * replace that leaves out an allocated clusterIP keeps it); then applyDefaults; then
+ * validateObject. Set metadata.uid before applyDefaults on create, so a Job's generated selector
+ * is the uid-based one.
  */
 import { type KindInfo, type KindObject } from '../kinds.js';
 import {
