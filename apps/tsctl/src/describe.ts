@@ -24,26 +24,27 @@ import { eventTime } from './columns.js';
 import { podStatus } from './pod-status.js';
 import { formatTable } from './table.js';
 
-const VALUE_COLUMN = 18;
+const MIN_VALUE_COLUMN = 18;
 
+type Line = string | { readonly label: string; readonly value: string };
+
+/**
+ * Collects lines and aligns every "Key:" value to one column at the end, as kubectl's
+ * tabwriter does, so a long key (CreationTimestamp) does not break the alignment.
+ */
 class Writer {
-  private readonly lines: string[] = [];
+  private readonly lines: Line[] = [];
 
-  /** "Key:" padded so values line up, indented by `level` steps of two spaces. */
   field(level: number, key: string, value: string | number | boolean | undefined): this {
-    const indent = '  '.repeat(level);
-    const label = `${indent}${key}:`;
     const v = value === undefined || value === '' ? '<none>' : String(value);
-    this.lines.push(`${label.padEnd(Math.max(VALUE_COLUMN, label.length + 2))}${v}`);
+    this.lines.push({ label: `${'  '.repeat(level)}${key}:`, value: v });
     return this;
   }
 
   /** A key whose values go one per line, aligned under the first ("Labels:  a=b\n  c=d"). */
   multi(level: number, key: string, values: readonly string[]): this {
     if (values.length === 0) return this.field(level, key, '<none>');
-    const label = `${'  '.repeat(level)}${key}:`;
-    const width = Math.max(VALUE_COLUMN, label.length + 2);
-    values.forEach((v, i) => this.lines.push(`${(i === 0 ? label : '').padEnd(width)}${v}`));
+    values.forEach((v, i) => this.lines.push({ label: i === 0 ? `${'  '.repeat(level)}${key}:` : '', value: v }));
     return this;
   }
 
@@ -57,8 +58,16 @@ class Writer {
     return this;
   }
 
+  /** Appends another writer's lines, indented, keeping them aligned with this one's. */
+  nest(other: Writer, level: number): this {
+    const indent = '  '.repeat(level);
+    for (const l of other.lines) this.lines.push(typeof l === 'string' ? `${indent}${l}` : { label: l.label === '' ? '' : `${indent}${l.label}`, value: l.value });
+    return this;
+  }
+
   toString(): string {
-    return `${this.lines.join('\n')}\n`;
+    const width = Math.max(MIN_VALUE_COLUMN, ...this.lines.map((l) => (typeof l === 'string' ? 0 : l.label.length + 2)));
+    return `${this.lines.map((l) => (typeof l === 'string' ? l : `${l.label.padEnd(width)}${l.value}`)).join('\n')}\n`;
   }
 }
 
@@ -108,7 +117,7 @@ function template(w: Writer, t: PodTemplateSpec | undefined): void {
   w.multi(1, 'Labels', pairs(t?.metadata?.labels));
   const inner = new Writer();
   containers(inner, 'Containers', t?.spec?.containers ?? [], undefined);
-  w.raw(inner.toString(), 1);
+  w.nest(inner, 1);
 }
 
 function conditions(w: Writer, list: readonly { type?: string | undefined; status?: string | undefined; reason?: string | undefined }[]): void {

@@ -10,6 +10,9 @@ export function kindArg(name: string): KindInfo {
   return k;
 }
 
+/** kubectl's `get all`: the workload kinds and services. */
+const ALL = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'jobs'];
+
 export interface Target {
   readonly info: KindInfo;
   /** Empty: every object of the kind. */
@@ -35,7 +38,10 @@ export function parseTargets(args: readonly string[]): Target[] {
     }
     return [...byKind.values()];
   }
-  const kinds = first.split(',').filter((k) => k !== '').map(kindArg);
+  const kinds = first
+    .split(',')
+    .filter((k) => k !== '')
+    .flatMap((k) => (k === 'all' ? ALL.map(kindArg) : [kindArg(k)]));
   const names = args.slice(1);
   if (names.some((n) => n.includes('/'))) throw new CliError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'tsctl get resource/<resource_name>' instead of 'tsctl get resource resource/<resource_name>'`);
   if (kinds.length > 1 && names.length > 0) throw new CliError('you must specify only one resource type when names are given');
