@@ -45,7 +45,9 @@ describe('parseManifests', () => {
 
   it('round-trips to the Kubernetes JSON shape, keeping empty messages such as emptyDir: {}', () => {
     const dep = parseManifests(deployment, 'web.yaml')[2]!;
-    const json = encodeManifest(dep.info, dep.object) as Record<string, any>;
+    const json = encodeManifest(dep.info, dep.object) as {
+      spec: { strategy: { rollingUpdate: unknown }; template: { spec: { volumes: unknown } } };
+    };
     expect(Object.keys(json).slice(0, 2)).toEqual(['apiVersion', 'kind']);
     expect(json.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: '25%' });
     expect(json.spec.template.spec.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);

@@ -77,7 +77,7 @@ function flowDepth(text: string): number {
     if (quote !== '') {
       if (ch === '\\' && quote === '"') i++;
       else if (ch === quote) quote = '';
-    } else if (ch === '"' || (ch === "'" && /[\s\[{,:]/.test(text[i - 1] ?? ' '))) {
+    } else if (ch === '"' || (ch === "'" && /[\s[{,:]/.test(text[i - 1] ?? ' '))) {
       quote = ch;
     } else if (ch === '#' && /\s/.test(text[i - 1] ?? ' ')) {
       const nl = text.indexOf('\n', i);
