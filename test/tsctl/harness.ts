@@ -35,41 +35,70 @@ export interface TskServer {
   readonly address: string;
   readonly dataDir: string;
   logs(): string;
+  /** SIGTERM (SIGKILL after 10 s), then the temp data dir is removed. */
   stop(): Promise<void>;
+  /** SIGTERM, then start again on the same port and data: a server upgrade or crash-restart. */
+  restart(): Promise<void>;
 }
 
-export async function startServer(): Promise<TskServer> {
+/** Starts tsk-server; `args` adds flags (e.g. the hidden --compaction-interval). */
+export async function startServer(args: readonly string[] = []): Promise<TskServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tsctl-it-'));
   const [grpc, http] = [await freePort(), await freePort()];
   const address = `127.0.0.1:${grpc}`;
-  const child = spawn(process.execPath, [SERVER, '--data-dir', dataDir, '--listen', address, '--http-listen', `127.0.0.1:${http}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
   let logs = '';
-  child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
+  let child: ChildProcess;
+  let exited: Promise<void>;
+
+  const launch = async (): Promise<void> => {
+    child = spawn(process.execPath, [SERVER, '--data-dir', dataDir, '--listen', address, '--http-listen', `127.0.0.1:${http}`, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.add(child);
+    child.stderr?.on('data', (d: Buffer) => (logs += d.toString()));
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Ready when Version answers (the client retries while the port is not yet open).
+    const client = connect(address, { retry: { maxAttempts: 100, initialMs: 50, maxMs: 200 }, deadlineMs: 20_000 });
+    try {
+      await client.version();
+    } catch (err) {
+      await terminate();
+      throw new Error(`tsk-server did not start: ${(err as Error).message}\n${logs}`, { cause: err });
+    } finally {
+      client.close();
+    }
+  };
+
+  const terminate = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 10_000);
+      const pid = child.pid;
+      const timer = setTimeout(() => child.exitCode === null && process.kill(pid, 'SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     }
     children.delete(child);
-    rmSync(dataDir, { recursive: true, force: true });
   };
-  // Ready when Version answers (the client retries while the port is not yet open).
-  const client = connect(address, { retry: { maxAttempts: 100, initialMs: 50, maxMs: 200 }, deadlineMs: 20_000 });
+
   try {
-    await client.version();
+    await launch();
   } catch (err) {
-    await stop();
-    throw new Error(`tsk-server did not start: ${(err as Error).message}\n${logs}`, { cause: err });
-  } finally {
-    client.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
-  return { address, dataDir, logs: () => logs, stop };
+  return {
+    address,
+    dataDir,
+    logs: () => logs,
+    stop: async () => {
+      await terminate();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await terminate();
+      await launch();
+    },
+  };
 }
 
 export interface Result {
