@@ -4,6 +4,8 @@
  */
 export { ApiClient, connect, resolveKind, DEFAULT_DEADLINE_MS } from './client.js';
 export { Informer, keyOf, type InformerOptions, type AddHandler, type UpdateHandler, type DeleteHandler } from './informer.js';
+export { InformerFactory } from './factory.js';
+export { modify, type ModifyOptions } from './conflict.js';
 export { fromGrpcError, isRetryable } from './errors.js';
 export { Backoff, sleep, type BackoffOptions } from './backoff.js';
 export { laterVersion } from './watch.js';

@@ -1,5 +1,5 @@
 import { status as Status } from '@grpc/grpc-js';
-import { type ConfigMap } from '@tsk/api';
+import { kindOf, type ConfigMap } from '@tsk/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type ApiClient } from './client.js';
 import { FakeObjectsServer } from './fake-server.js';
@@ -117,5 +117,39 @@ describe('Informer', () => {
     await informer.stop();
     await waiting;
     expect(informer.hasSynced()).toBe(false);
+  });
+});
+
+describe('InformerFactory and modify', () => {
+  it('shares one informer per kind and filter, replaying the cache to late handlers', async () => {
+    const { InformerFactory } = await import('./factory.js');
+    await client.create('ConfigMap', cm('a'));
+    const factory = new InformerFactory(client);
+    const first = factory.informer<ConfigMap>('ConfigMap');
+    expect(factory.informer('configmaps')).toBe(first);
+    expect(factory.informer('ConfigMap', { namespace: 'x' })).not.toBe(first);
+    await factory.start().waitForSync();
+    const late: string[] = [];
+    first.onAdd((o) => late.push(keyOf(o)));
+    expect(late).toEqual(['default/a']);
+    expect(server.calls.get('List')).toBe(2); // two informers, not three
+    await factory.stop();
+  });
+
+  it('modify retries a read-modify-write on conflict', async () => {
+    const { modify } = await import('./conflict.js');
+    await client.create('ConfigMap', cm('m'));
+    let calls = 0;
+    const result = await modify<ConfigMap>(client, 'ConfigMap', 'default', 'm', (o) => {
+      calls++;
+      if (calls === 1) {
+        // A concurrent writer gets in between our read and our write.
+        server.store.update(kindOf('ConfigMap'), cm('m', 'other'));
+      }
+      o.data = { ...o.data, mine: 'yes' };
+    });
+    expect(calls).toBe(2);
+    expect(result.data).toEqual({ v: 'other', mine: 'yes' });
+    expect(await modify<ConfigMap>(client, 'ConfigMap', 'default', 'm', () => false)).toMatchObject({ data: { mine: 'yes' } });
   });
 });

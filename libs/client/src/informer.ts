@@ -52,8 +52,13 @@ export class Informer<T extends KindObject = KindObject> {
     this.log = (options.logger ?? silentLogger()).child({ component: 'informer', kind: this.info.kind });
   }
 
+  /**
+   * Adds an add handler. As in Kubernetes' shared informer, a handler added after the informer
+   * has synced is first told about every cached object, so late subscribers miss nothing.
+   */
   onAdd(handler: AddHandler<T>): this {
     this.adds.push(handler);
+    if (this.synced) for (const o of this.cache.values()) this.emit([handler], (h) => h(o));
     return this;
   }
 
