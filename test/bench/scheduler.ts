@@ -1,4 +1,4 @@
-// `npm run bench -- scheduler [--pods N] [--nodes N] [--profile LeastAllocated|MostAllocated]`
+// `npm run bench -- scheduler [--pods N] [--nodes N] [--runs N] [--profile LeastAllocated|MostAllocated]`
 //
 // (a) The scheduling core alone: N pods (default 100,000, in Deployments of 100 replicas) onto
 //     N nodes (default 5,000; 4 cpu, 16Gi, 110 pods; three zones), decide() + assume() per pod
@@ -47,7 +47,7 @@ function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function coreAlone(podCount: number, nodeCount: number, strategy: ScoringStrategy): Promise<void> {
+async function coreAlone(podCount: number, nodeCount: number, strategy: ScoringStrategy, runCount: number): Promise<void> {
   const nodes = Array.from({ length: nodeCount }, (_, i) => hollowNode(i));
   const pods = Array.from({ length: podCount }, (_, i) => replica(i, 100));
   const scheduler = createScheduler(makeProfile({ scoringStrategy: strategy }));
@@ -59,27 +59,38 @@ async function coreAlone(podCount: number, nodeCount: number, strategy: ScoringS
     if (d.kind === 'Scheduled') assume(warm, pods[i]!, d.node);
   }
 
-  const snapshot = buildSnapshot(nodes, []);
-  let scheduled = 0;
-  let unschedulable = 0;
-  const started = process.hrtime.bigint();
-  for (const pod of pods) {
-    const d = scheduler.decide(snapshot, pod, 1);
-    if (d.kind === 'Scheduled') {
-      assume(snapshot, pod, d.node);
-      scheduled++;
-    } else {
-      unschedulable++;
+  // Several runs on fresh snapshots; the best is reported (other work on a shared 2-core machine
+  // only ever slows a run down), with the CPU time the process used, which is what it costs.
+  const runs: { seconds: number; cpuSeconds: number; scheduled: number; maxPerNode: number }[] = [];
+  for (let r = 0; r < runCount; r++) {
+    const snapshot = buildSnapshot(nodes, []);
+    let scheduled = 0;
+    const cpuBefore = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    for (const pod of pods) {
+      const d = scheduler.decide(snapshot, pod, 1);
+      if (d.kind === 'Scheduled') {
+        assume(snapshot, pod, d.node);
+        scheduled++;
+      }
     }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    let maxPerNode = 0;
+    for (const n of snapshot.nodes) maxPerNode = Math.max(maxPerNode, n.pods.length);
+    runs.push({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, scheduled, maxPerNode });
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  runs.sort((a, b) => a.seconds - b.seconds);
+  const best = runs[0]!;
+  const { seconds, scheduled, maxPerNode } = best;
+  const unschedulable = podCount - scheduled;
   const rate = podCount / seconds;
-  let maxPerNode = 0;
-  for (const n of snapshot.nodes) maxPerNode = Math.max(maxPerNode, n.pods.length);
+  const rates = runs.map((r) => Math.round(podCount / r.seconds)).join(', ');
 
   print(`(a) scheduler core, ${strategy}: ${podCount} pods onto ${nodeCount} nodes`);
   print(`    ${scheduled} scheduled, ${unschedulable} unschedulable, at most ${maxPerNode} pods on one node`);
-  print(`    ${seconds.toFixed(2)} s, ${Math.round(rate)} pods/s (${(seconds * 1e6 / podCount).toFixed(1)} µs per pod)`);
+  print(`    best of ${runCount} runs: ${seconds.toFixed(2)} s, ${Math.round(rate)} pods/s (${((seconds * 1e6) / podCount).toFixed(1)} µs per pod)`);
+  print(`    all runs (pods/s): ${rates}; CPU time of the best run ${best.cpuSeconds.toFixed(2)} s (${Math.round(podCount / best.cpuSeconds)} pods per CPU-second)`);
   print(`    ${(rate / GOAL_PODS_PER_SECOND).toFixed(2)}x the goal of ${GOAL_PODS_PER_SECOND} pods/s`);
   print(`    ${(rate / KUBE_SCHEDULER_CI_FLOOR).toFixed(1)}x kube-scheduler's CI floor of ~${KUBE_SCHEDULER_CI_FLOOR} pods/s on 5,000 nodes (quoted, not measured here)`);
   await Promise.resolve();
@@ -89,7 +100,8 @@ export default async function bench(args: string[]): Promise<void> {
   const pods = Number(flag(args, 'pods', '100000'));
   const nodes = Number(flag(args, 'nodes', '5000'));
   const strategy = flag(args, 'profile', 'LeastAllocated') === 'MostAllocated' ? 'MostAllocated' : 'LeastAllocated';
-  await coreAlone(pods, nodes, strategy);
+  const runs = Math.max(1, Number(flag(args, 'runs', '3')));
+  await coreAlone(pods, nodes, strategy, runs);
 
   // TODO(part b, end to end): a 10,000-replica Deployment onto 1,000 hollow nodes through
   // tsk-server with SQLite and with etcd, from apply until every pod is bound, pods/s, plus

@@ -45,6 +45,14 @@ export interface Snapshot {
   /** The distinct zones (topology.kubernetes.io/zone), and each node's index into it or -1. */
   readonly zones: readonly string[];
   readonly zoneOfNode: Int32Array;
+  /**
+   * Nodes that some filter could refuse whatever the pod; when a count is 0 that filter skips
+   * itself for the whole cycle (a healthy, untainted cluster runs the resource check alone).
+   */
+  readonly cordonedNodes: number;
+  readonly notReadyNodes: number;
+  /** Nodes with a NoSchedule or NoExecute taint. */
+  readonly nodesWithHardTaints: number;
   /** Nodes with a PreferNoSchedule taint; 0 lets TaintToleration skip scoring. */
   readonly nodesWithPreferNoSchedule: number;
   /** Bound pods with required anti-affinity; 0 lets InterPodAffinity skip the existing-pods check. */
@@ -88,6 +96,9 @@ export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[]): Sna
     zoneOfNode,
     ownerNodeCounts: new Map(),
     ownerZoneCounts: new Map(),
+    cordonedNodes: infos.filter((i) => i.unschedulable).length,
+    notReadyNodes: infos.filter((i) => i.ready !== 'True').length,
+    nodesWithHardTaints: infos.filter((i) => i.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')).length,
     nodesWithPreferNoSchedule: infos.filter((i) => i.hasPreferNoScheduleTaint).length,
     podsWithRequiredAntiAffinity: 0,
     nextStartIndex: 0,

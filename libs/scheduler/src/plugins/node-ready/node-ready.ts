@@ -3,12 +3,13 @@
  * taint the node lifecycle controller puts on such a node (not-ready when Ready=False,
  * unreachable when Ready=Unknown; DaemonSet pods do) may still go there.
  */
-import { type FilterPlugin } from '../../framework/interfaces.js';
-import { refusal, type FilterStatus } from '../../framework/status.js';
+import { type FilterPlugin, type PreFilterPlugin } from '../../framework/interfaces.js';
+import { type FilterStatus, type PreFilterStatus, SKIP, refusal } from '../../framework/status.js';
 import { anyTolerates, TaintKeys } from '../../framework/tolerations.js';
 import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';
 import { type PodInfo } from '../../snapshot/pod-info.js';
+import { type Snapshot } from '../../snapshot/snapshot.js';
 import { type CycleState } from '../../framework/cycle-state.js';
 
 export const NodeReadyReasons = {
@@ -17,8 +18,13 @@ export const NodeReadyReasons = {
 
 const NOT_READY = refusal('UnschedulableAndUnresolvable', NodeReadyReasons.NotReady);
 
-export class NodeReady implements FilterPlugin {
+export class NodeReady implements PreFilterPlugin, FilterPlugin {
   readonly name = PluginNames.NodeReady;
+
+  /** Every node would pass: skip the per-node check. */
+  preFilter(_state: CycleState, _pod: PodInfo, snapshot: Snapshot): PreFilterStatus {
+    return snapshot.notReadyNodes === 0 ? SKIP : null;
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): FilterStatus {
     if (node.ready === 'True') return null;

@@ -3,9 +3,9 @@
  * fewer untolerated PreferNoSchedule taints score higher.
  */
 import { type CycleState } from '../../framework/cycle-state.js';
-import { type FeasibleNodes, type FilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces.js';
+import { type FeasibleNodes, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces.js';
 import { defaultNormalize } from '../../framework/normalize.js';
-import { refusal, SKIP, type FilterStatus, type PreScoreStatus } from '../../framework/status.js';
+import { type FilterStatus, type PreFilterStatus, type PreScoreStatus, SKIP, refusal } from '../../framework/status.js';
 import { anyTolerates } from '../../framework/tolerations.js';
 import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';
@@ -17,8 +17,13 @@ export const TaintTolerationReasons = {
   UntoleratedTaint: 'node(s) had untolerated taint',
 } as const;
 
-export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin {
+export class TaintToleration implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = PluginNames.TaintToleration;
+
+  /** Every node would pass: skip the per-node check. */
+  preFilter(_state: CycleState, _pod: PodInfo, snapshot: Snapshot): PreFilterStatus {
+    return snapshot.nodesWithHardTaints === 0 ? SKIP : null;
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): FilterStatus {
     const taints = node.taints;
