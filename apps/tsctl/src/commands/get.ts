@@ -143,6 +143,9 @@ export function registerGet(program: Command, context: ContextFactory): void {
       const ctx = context(cmd);
       const format = parseOutput(opts.output);
       const targets = parseTargets([kind, ...names]);
+      if (ctx.allNamespaces && targets.some((t) => t.names.length > 0)) {
+        throw new UsageError('a resource cannot be retrieved by name across all namespaces');
+      }
       const watching = opts.watch === true || opts.watchOnly === true;
       if (watching && targets.length > 1) throw new UsageError('you may only specify a single resource type with --watch');
       const errors: string[] = [];
