@@ -4,7 +4,7 @@
  * current as bindings succeed or fail. No I/O, no clock: binding through the API server is the
  * caller's job.
  */
-export { buildSnapshot, assume, forget, type Snapshot } from './snapshot/snapshot.js';
+export { buildSnapshot, assume, forget, updateNode, type Snapshot } from './snapshot/snapshot.js';
 export { type NodeInfo, type TaintInfo, type ReadyStatus, HOSTNAME_LABEL, ZONE_LABEL } from './snapshot/node-info.js';
 export { digestPod, type PodInfo, type HostPort, type AffinityTerm } from './snapshot/pod-info.js';
 export { decide, createScheduler, Pipeline, numFeasibleNodesToFind } from './pipeline.js';

@@ -124,6 +124,7 @@ export class Pipeline {
     const start = snapshot.nextStartIndex % n;
     const filterCount = filters.length;
     let found = 0;
+    let refused = 0;
     let examined = 0;
     for (; examined < n && found < toFind; examined++) {
       let index = start + examined;
@@ -131,11 +132,12 @@ export class Pipeline {
       const node = nodes[index]!;
       let status: Refusal | null = null;
       for (let f = 0; f < filterCount && status === null; f++) status = filters[f]!.filter(state, info, node);
-      refusals[examined] = status;
       if (status === null) feasible[found++] = index;
+      else refusals[refused++] = status;
     }
     snapshot.nextStartIndex = (start + examined) % n;
-    if (found === 0) return unschedulable(n, countReasons(refusals, examined));
+    // Every node was examined and refused: the message counts each node's reasons.
+    if (found === 0) return unschedulable(n, countReasons(refusals, refused));
 
     // PreScore, then each score over all feasible nodes, normalized, weighted and summed.
     const scores = this.activeScores;

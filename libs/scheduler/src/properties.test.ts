@@ -62,7 +62,12 @@ function run(snapshot: Snapshot, pods: readonly Pod[], seed: number, profile: Pr
   const scheduler = createScheduler(profile);
   return pods.map((pod) => {
     const d = scheduler.decide(snapshot, pod, seed);
-    if (d.kind !== 'Scheduled') return null;
+    if (d.kind !== 'Scheduled') {
+      // Every node was examined and each refused for at least one named reason.
+      expect(d.message.startsWith(`0/${snapshot.nodes.length} nodes are available: `)).toBe(true);
+      expect([...d.reasons.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(snapshot.nodes.length);
+      return null;
+    }
     assume(snapshot, pod, d.node);
     return d.node;
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeNode, makePod } from '../testing/builders.js';
 import { normalizeImageName } from './images.js';
-import { assume, buildSnapshot, forget } from './snapshot.js';
+import { assume, buildSnapshot, forget, updateNode } from './snapshot.js';
 
 describe('snapshot', () => {
   it('digests nodes: integer allocatable, hostname label defaulted, Ready', () => {
@@ -41,6 +41,30 @@ describe('snapshot', () => {
     expect(s.ownerNodeCounts.size).toBe(0);
     expect(forget(s, pod)).toBe(false);
     expect(assume(s, pod, 'nowhere')).toBe(false);
+  });
+});
+
+describe('updateNode', () => {
+  it('replaces the node, keeps its pods and updates the cluster-wide counters', () => {
+    const s = buildSnapshot(
+      [makeNode('a').cpu('4').label('topology.kubernetes.io/zone', 'z1').build(), makeNode('b').cpu('4').build()],
+      [makePod('p').cpu('1').owner('rs').node('a').build()],
+    );
+    expect(s).toMatchObject({ cordonedNodes: 0, notReadyNodes: 0, nodesWithHardTaints: 0, zones: ['z1'] });
+    const changed = makeNode('a').cpu('8').label('topology.kubernetes.io/zone', 'z2').unschedulable().ready('Unknown').taint('k', '', 'NoExecute').build();
+    expect(updateNode(s, changed)).toBe(true);
+    expect(s.nodes[0]).toMatchObject({ allocatableMilliCpu: 8000, requestedMilliCpu: 1000, unschedulable: true, zone: 'z2' });
+    expect(s.nodes[0]!.pods).toHaveLength(1);
+    expect(s.nodesByName.get('a')).toBe(s.nodes[0]);
+    expect(s).toMatchObject({ cordonedNodes: 1, notReadyNodes: 1, nodesWithHardTaints: 1 });
+    expect(s.ownerZoneCounts.get('rs')).toEqual(new Map([['z2', 1]]));
+    expect(s.zones[s.zoneOfNode[0]!]).toBe('z2');
+    expect(forget(s, makePod('p').build())).toBe(true);
+    expect(s.nodes[0]).toMatchObject({ requestedMilliCpu: 0, pods: [] });
+  });
+
+  it('returns false for a node it does not know', () => {
+    expect(updateNode(buildSnapshot([], []), makeNode('x').build())).toBe(false);
   });
 });
 

@@ -15,7 +15,7 @@ export interface Scratch {
   readonly state: CycleState;
   /** Indexes (into snapshot.nodes) of the feasible nodes found this cycle. */
   feasible: Int32Array;
-  /** The refusal of each node examined this cycle, in examination order. */
+  /** The refusals of the nodes refused this cycle (the first `refused` entries are live). */
   refusals: FilterStatus[];
   /** Weighted total score of each feasible node, parallel to `feasible`. */
   totals: Float64Array;
@@ -28,13 +28,18 @@ export interface Scratch {
   nodeCounts: Int32Array;
 }
 
+/**
+ * Everything below is maintained by this module's functions (buildSnapshot, assume, forget,
+ * updateNode); plugins and callers only read it.
+ */
 export interface Snapshot {
-  readonly nodes: readonly NodeInfo[];
-  readonly nodesByName: ReadonlyMap<string, NodeInfo>;
-  /** Pod uid (or namespace/name) -> the node it is bound or assumed to. */
-  readonly placements: Map<string, { readonly node: NodeInfo; readonly pod: PodInfo }>;
+  /** Indexed by NodeInfo.index; a node keeps its index for the snapshot's life. */
+  readonly nodes: NodeInfo[];
+  readonly nodesByName: Map<string, NodeInfo>;
+  /** Pod uid (or namespace/name) -> the node index it is bound or assumed to, and its digest. */
+  readonly placements: Map<string, { readonly nodeIndex: number; readonly pod: PodInfo }>;
   /** Normalized image name -> number of nodes that have it (ImageLocality's spread factor). */
-  readonly imageNodeCounts: ReadonlyMap<string, number>;
+  readonly imageNodeCounts: Map<string, number>;
   /**
    * Where each controller's pods are: owner uid -> node index -> pods, and owner uid -> zone ->
    * pods. Default spreading reads one small map per pod instead of one map per node, which keeps
@@ -43,18 +48,18 @@ export interface Snapshot {
   readonly ownerNodeCounts: Map<string, Map<number, number>>;
   readonly ownerZoneCounts: Map<string, Map<string, number>>;
   /** The distinct zones (topology.kubernetes.io/zone), and each node's index into it or -1. */
-  readonly zones: readonly string[];
+  readonly zones: string[];
   readonly zoneOfNode: Int32Array;
   /**
    * Nodes that some filter could refuse whatever the pod; when a count is 0 that filter skips
    * itself for the whole cycle (a healthy, untainted cluster runs the resource check alone).
    */
-  readonly cordonedNodes: number;
-  readonly notReadyNodes: number;
+  cordonedNodes: number;
+  notReadyNodes: number;
   /** Nodes with a NoSchedule or NoExecute taint. */
-  readonly nodesWithHardTaints: number;
+  nodesWithHardTaints: number;
   /** Nodes with a PreferNoSchedule taint; 0 lets TaintToleration skip scoring. */
-  readonly nodesWithPreferNoSchedule: number;
+  nodesWithPreferNoSchedule: number;
   /** Bound pods with required anti-affinity; 0 lets InterPodAffinity skip the existing-pods check. */
   podsWithRequiredAntiAffinity: number;
   /**
@@ -74,32 +79,34 @@ function isTerminal(pod: Pod): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
+/** How the snapshot tells pods apart: the uid, or namespace/name for a pod not yet given one. */
 export function podIdentity(info: PodInfo): string {
   return info.uid !== '' ? info.uid : info.key;
 }
 
+function podIdentityOf(pod: Pod): string {
+  const meta = pod.metadata;
+  if (meta?.uid !== undefined && meta.uid !== '') return meta.uid;
+  const namespace = meta?.namespace === undefined || meta.namespace === '' ? DEFAULT_NAMESPACE : meta.namespace;
+  return `${namespace}/${meta?.name ?? ''}`;
+}
+
 export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[]): Snapshot {
   const infos = nodes.map((n, i) => digestNode(n, i));
-  const imageNodeCounts = new Map<string, number>();
-  for (const info of infos) {
-    for (const image of info.images.keys()) imageNodeCounts.set(image, (imageNodeCounts.get(image) ?? 0) + 1);
-  }
   const n = infos.length;
-  const zones = [...new Set(infos.flatMap((i) => (i.zone === undefined ? [] : [i.zone])))].sort();
-  const zoneOfNode = Int32Array.from(infos, (i) => (i.zone === undefined ? -1 : zones.indexOf(i.zone)));
   const snapshot: Snapshot = {
     nodes: infos,
     nodesByName: new Map(infos.map((i) => [i.name, i])),
     placements: new Map(),
-    imageNodeCounts,
-    zones,
-    zoneOfNode,
+    imageNodeCounts: new Map(),
+    zones: [],
+    zoneOfNode: new Int32Array(n),
     ownerNodeCounts: new Map(),
     ownerZoneCounts: new Map(),
-    cordonedNodes: infos.filter((i) => i.unschedulable).length,
-    notReadyNodes: infos.filter((i) => i.ready !== 'True').length,
-    nodesWithHardTaints: infos.filter((i) => i.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')).length,
-    nodesWithPreferNoSchedule: infos.filter((i) => i.hasPreferNoScheduleTaint).length,
+    cordonedNodes: 0,
+    notReadyNodes: 0,
+    nodesWithHardTaints: 0,
+    nodesWithPreferNoSchedule: 0,
     podsWithRequiredAntiAffinity: 0,
     nextStartIndex: 0,
     lastDigested: undefined,
@@ -112,6 +119,7 @@ export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[]): Sna
       nodeCounts: new Int32Array(n),
     },
   };
+  for (const info of infos) applyNode(snapshot, info, 1);
   for (const pod of pods) {
     const nodeName = pod.spec?.nodeName ?? '';
     if (nodeName === '' || isTerminal(pod)) continue;
@@ -131,6 +139,23 @@ function addNested<K>(outer: Map<string, Map<K, number>>, key: string, inner: K,
   if (counts === undefined) outer.set(key, (counts = new Map()));
   addCount(counts, inner, delta);
   if (counts.size === 0) outer.delete(key);
+}
+
+/** Adds (or removes) a node's contribution to the snapshot-wide counters. */
+function applyNode(snapshot: Snapshot, node: NodeInfo, sign: 1 | -1): void {
+  if (node.unschedulable) snapshot.cordonedNodes += sign;
+  if (node.ready !== 'True') snapshot.notReadyNodes += sign;
+  if (node.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) snapshot.nodesWithHardTaints += sign;
+  if (node.hasPreferNoScheduleTaint) snapshot.nodesWithPreferNoSchedule += sign;
+  for (const image of node.images.keys()) addCount(snapshot.imageNodeCounts, image, sign);
+  if (sign === 1) {
+    let zone = -1;
+    if (node.zone !== undefined) {
+      zone = snapshot.zones.indexOf(node.zone);
+      if (zone === -1) zone = snapshot.zones.push(node.zone) - 1;
+    }
+    snapshot.zoneOfNode[node.index] = zone;
+  }
 }
 
 function applyPod(snapshot: Snapshot, node: NodeInfo, info: PodInfo, sign: 1 | -1): void {
@@ -169,22 +194,43 @@ export function assume(snapshot: Snapshot, pod: Pod, nodeName: string): boolean 
   if (snapshot.placements.has(id)) forget(snapshot, pod);
   node.pods.push(info);
   applyPod(snapshot, node, info, 1);
-  snapshot.placements.set(id, { node, pod: info });
+  snapshot.placements.set(id, { nodeIndex: node.index, pod: info });
   return true;
 }
 
 /** Undoes `assume` (a failed binding, a deleted pod). Returns false when the pod was not placed. */
 export function forget(snapshot: Snapshot, pod: Pod): boolean {
-  const meta = pod.metadata;
-  const uid = meta?.uid ?? '';
-  const namespace = meta?.namespace === undefined || meta.namespace === '' ? DEFAULT_NAMESPACE : meta.namespace;
-  const id = uid !== '' ? uid : `${namespace}/${meta?.name ?? ''}`;
+  const id = podIdentityOf(pod);
   const placement = snapshot.placements.get(id);
   if (placement === undefined) return false;
-  const { node, pod: info } = placement;
+  const { nodeIndex, pod: info } = placement;
+  const node = snapshot.nodes[nodeIndex]!;
   const at = node.pods.indexOf(info);
   if (at !== -1) node.pods.splice(at, 1);
   applyPod(snapshot, node, info, -1);
   snapshot.placements.delete(id);
+  return true;
+}
+
+/**
+ * Replaces a node already in the snapshot by its new version (status, conditions, taints, labels,
+ * cordon, allocatable), keeping the pods placed on it. Node heartbeats and cordons are frequent,
+ * so this avoids a rebuild; a node added or deleted needs `buildSnapshot` again (indexes are
+ * fixed). Returns false when no node of that name is in the snapshot.
+ */
+export function updateNode(snapshot: Snapshot, node: Node): boolean {
+  const old = snapshot.nodesByName.get(node.metadata?.name ?? '');
+  if (old === undefined) return false;
+  const next = digestNode(node, old.index);
+  // Re-adding the pods recomputes totals, ports and per-zone owner counts on the new labels.
+  for (const info of old.pods) applyPod(snapshot, old, info, -1);
+  applyNode(snapshot, old, -1);
+  applyNode(snapshot, next, 1);
+  for (const info of old.pods) {
+    next.pods.push(info);
+    applyPod(snapshot, next, info, 1);
+  }
+  snapshot.nodes[old.index] = next;
+  snapshot.nodesByName.set(next.name, next);
   return true;
 }
