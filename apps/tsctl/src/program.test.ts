@@ -140,6 +140,27 @@ describe('tsctl against a fake server', () => {
     expect(lines[2]).toMatch(/^late\s+0\s+/);
   });
 
+  it('get -w lists again after 410 and prints what changed meanwhile', async () => {
+    const ac = new AbortController();
+    let out = '';
+    const watches = server.calls.get('Watch') ?? 0;
+    const watching = tsctl(['get', 'cm', '-w', '--no-headers'], {
+      signal: ac.signal,
+      onOut: (s) => {
+        out += s;
+        if (/^while-down\s/m.test(out)) ac.abort();
+      },
+    });
+    while ((server.calls.get('Watch') ?? 0) === watches) await new Promise((r) => setTimeout(r, 10));
+    await server.stop();
+    server.store.create(kindOf('ConfigMap'), { metadata: { name: 'while-down', namespace: 'default' } });
+    server.store.compact();
+    await server.restart();
+    const r = await watching;
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(out.split('\n').filter((l) => l.startsWith('while-down'))).toHaveLength(1);
+  });
+
   it('deletes by name and by file', async () => {
     expect(await tsctl(['delete', 'cm', 'late', 'ghost'])).toEqual({
       code: 1,

@@ -2,8 +2,8 @@
  * tsctl get KIND [NAME...] [-o wide|json|yaml|name] [-l SEL] [--field-selector S] [-w] [-A]
  * [--no-headers]: kubectl's tables and formats; -w streams each change as a row.
  */
-import { NotFoundError, type KindInfo, type KindObject } from '@tsk/api';
-import { laterVersion } from '@tsk/client';
+import { ExpiredError, NotFoundError, type KindInfo, type KindObject } from '@tsk/api';
+import { keyOf, laterVersion } from '@tsk/client';
 import { type Command } from 'commander';
 import { type Context } from '../context.js';
 import { notFoundMessage, ReportedError } from '../errors.js';
@@ -92,36 +92,71 @@ function printTables(ctx: Context, fetched: readonly Fetched[], format: OutputFo
   return widths;
 }
 
-async function watchChanges(ctx: Context, f: Fetched, format: OutputFormat, opts: GetOptions, startWidths: number[], headerPrinted: boolean): Promise<void> {
-  const { info, names } = f.target;
-  const fieldSelector = [opts.fieldSelector, names.length === 1 ? `metadata.name=${names[0]}` : undefined].filter((s) => s !== undefined && s !== '').join(',');
-  let widths = startWidths;
-  let printedHeader = headerPrinted;
-  for await (const ev of ctx.client().watch(info, {
-    namespace: names.length > 0 ? ctx.namespace : listNamespace(ctx, info),
-    ...(opts.selector !== undefined ? { labelSelector: opts.selector } : {}),
-    ...(fieldSelector !== '' ? { fieldSelector } : {}),
-    ...(f.resourceVersion !== '' ? { resourceVersion: f.resourceVersion } : {}),
-    signal: ctx.io.signal,
-  })) {
-    if (ev.type === 'BOOKMARK') continue;
-    if (names.length > 1 && !names.includes(ev.object.metadata?.name ?? '')) continue;
-    const item: Item = { info, object: ev.object };
+/** Prints one watched object in the chosen format, growing the table's widths as needed. */
+class WatchPrinter {
+  constructor(
+    private readonly ctx: Context,
+    private readonly info: KindInfo,
+    private readonly format: OutputFormat,
+    private readonly opts: GetOptions,
+    private widths: number[],
+    private printedHeader: boolean,
+  ) {}
+
+  print(object: KindObject): void {
+    const { ctx, info, format, opts } = this;
+    const item: Item = { info, object };
     if (format === 'json') ctx.out(formatJson(manifestOf(item)));
     else if (format === 'yaml') ctx.out(`---\n${formatYaml(manifestOf(item))}`);
     else if (format === 'name') ctx.out(`${nameOf(item)}\n`);
     else {
-      const { headers, rows } = tableOf(info, [ev.object], {
+      const { headers, rows } = tableOf(info, [object], {
         wide: format === 'wide',
         namespaceColumn: ctx.allNamespaces && info.namespaced,
         kindPrefix: false,
         now: ctx.io.now(),
       });
-      if (opts.showLabels === true) withLabels(headers, rows, [ev.object]);
-      const lines = !printedHeader && opts.headers ? [headers, ...rows] : rows;
-      printedHeader = true;
-      widths = columnWidths(lines, widths);
-      ctx.out(formatRows(lines, widths));
+      if (opts.showLabels === true) withLabels(headers, rows, [object]);
+      const lines = !this.printedHeader && opts.headers ? [headers, ...rows] : rows;
+      this.printedHeader = true;
+      this.widths = columnWidths(lines, this.widths);
+      ctx.out(formatRows(lines, this.widths));
+    }
+  }
+}
+
+/**
+ * Streams changes as rows until ^C. A watch that expires (410) lists again and prints what
+ * changed meanwhile, so a long-running `get -w` never stops or skips a change.
+ */
+async function watchChanges(ctx: Context, f: Fetched, printer: WatchPrinter, opts: GetOptions): Promise<void> {
+  const { info, names } = f.target;
+  const fieldSelector = [opts.fieldSelector, names.length === 1 ? `metadata.name=${names[0]}` : undefined].filter((s) => s !== undefined && s !== '').join(',');
+  const filter = {
+    namespace: names.length > 0 ? ctx.namespace : listNamespace(ctx, info),
+    ...(opts.selector !== undefined ? { labelSelector: opts.selector } : {}),
+    ...(fieldSelector !== '' ? { fieldSelector } : {}),
+  };
+  const wanted = (o: KindObject): boolean => names.length <= 1 || names.includes(o.metadata?.name ?? '');
+  const seen = new Map<string, string>(f.objects.map((o) => [keyOf(o), o.metadata?.resourceVersion ?? '']));
+  let resourceVersion = f.resourceVersion;
+  while (!ctx.io.signal.aborted) {
+    try {
+      for await (const ev of ctx.client().watch(info, { ...filter, ...(resourceVersion !== '' ? { resourceVersion } : {}), signal: ctx.io.signal })) {
+        if (ev.type === 'BOOKMARK' || !wanted(ev.object)) continue;
+        seen.set(keyOf(ev.object), ev.object.metadata?.resourceVersion ?? '');
+        printer.print(ev.object);
+      }
+      return;
+    } catch (err) {
+      if (!(err instanceof ExpiredError)) throw err;
+      const list = await ctx.client().list(info, filter);
+      for (const o of list.items.filter(wanted)) {
+        if (seen.get(keyOf(o)) === o.metadata?.resourceVersion) continue;
+        seen.set(keyOf(o), o.metadata?.resourceVersion ?? '');
+        printer.print(o);
+      }
+      resourceVersion = list.resourceVersion;
     }
   }
 }
@@ -165,7 +200,8 @@ export function registerGet(program: Command, context: ContextFactory): void {
       for (const e of errors) ctx.err(`${e}\n`);
       if (errors.length > 0) throw new ReportedError(errors[0]);
       if (watching) {
-        await watchChanges(ctx, fetched[0]!, format, opts, widths, items.length > 0 && opts.watchOnly !== true);
+        const printer = new WatchPrinter(ctx, fetched[0]!.target.info, format, opts, widths, items.length > 0 && opts.watchOnly !== true);
+        await watchChanges(ctx, fetched[0]!, printer, opts);
       }
     });
 }
