@@ -189,7 +189,17 @@ describe('tsctl against a fake server', () => {
     expect(r.stdout.trim()).toBe('complete -o default -F _tsctl tsctl');
     const words = spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(tsctl ge); COMP_CWORD=1; _tsctl; echo "\${COMPREPLY[@]}"; COMP_WORDS=(tsctl get dep); COMP_CWORD=2; _tsctl; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
     expect(words.stdout).toBe('get\ndeploy deployment deployments\n');
-    expect((await tsctl(['completion', 'zsh'])).stdout).toMatch(/^#compdef tsctl\n/);
     expect((await tsctl(['completion', 'fish'])).code).toBe(1);
+  });
+
+  const hasZsh = spawnSync('zsh', ['-c', 'true']).status === 0;
+  it.skipIf(!hasZsh)('prints a zsh completion script that parses and registers _tsctl', async () => {
+    const script = (await tsctl(['completion', 'zsh'])).stdout;
+    expect(script).toMatch(/^#compdef tsctl\n/);
+    const file = join(dir, '_tsctl.zsh');
+    writeFileSync(file, script);
+    expect(spawnSync('zsh', ['-n', file], { encoding: 'utf8' }).status).toBe(0);
+    const r = spawnSync('zsh', ['-f', '-c', `autoload -U compinit; compinit -u -D; source ${file}; print -r -- \${_comps[tsctl]}`], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    expect(r.stdout.trim()).toBe('_tsctl');
   });
 });
