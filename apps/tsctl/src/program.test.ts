@@ -99,6 +99,7 @@ describe('tsctl against a fake server', () => {
 
   it('fails missing names with kubectl\'s NotFound line and exit 1', async () => {
     expect(await tsctl(['get', 'po', 'ghost'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
+    expect(await tsctl(['get', 'po', 'ghost', '-o', 'json'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "ghost" not found\n' });
     expect((await tsctl(['describe', 'deploy', 'ghost'])).stderr).toBe('Error from server (NotFound): deployments.apps "ghost" not found\n');
     expect((await tsctl(['get', 'widgets'])).stderr).toBe('error: the server doesn\'t have a resource type "widgets"\n');
   });

@@ -191,7 +191,7 @@ export function registerGet(program: Command, context: ContextFactory): void {
       if (opts.watchOnly !== true) {
         if (format === 'json' || format === 'yaml' || format === 'name') {
           const single = targets.length === 1 && targets[0]!.names.length === 1;
-          if (items.length > 0 || format !== 'name') ctx.out(formatObjects(format, items, single && errors.length === 0));
+          if (items.length > 0 || (format !== 'name' && errors.length === 0)) ctx.out(formatObjects(format, items, single && errors.length === 0));
         } else {
           widths = printTables(ctx, fetched, format, opts);
         }
