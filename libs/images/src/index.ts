@@ -14,3 +14,8 @@ export { ImageStore, type ImageRecord, type StoreOptions } from './store.js';
 export { rootfsFor, type OverlayMount } from './rootfs.js';
 export { createImage, writeLayer, type NewImage, type WrittenLayer, type LayerOptions } from './create.js';
 export { bootstrap, bootstrapBusybox, busyboxEntries, type BootstrapOptions } from './bootstrap.js';
+export { RegistryClient, parseChallenge, type Credentials, type RegistryOptions } from './registry.js';
+export { pull, resolveManifest, type PullOptions } from './pull.js';
+export { push, type PushOptions } from './push.js';
+export { PlainProgress, TtyProgress, progressFor, silentProgress, formatBytes, type ProgressReporter } from './progress.js';
+export { isLoopback } from './http.js';
