@@ -1,0 +1,16 @@
+/**
+ * Timestamps. Objects carry RFC 3339 strings (second precision, as Kubernetes writes them);
+ * reconcilers get `now` in milliseconds from their caller and never read a clock.
+ */
+
+/** Milliseconds since the epoch, or undefined for an unset ("" or undefined) or bad timestamp. */
+export function parseTime(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** RFC 3339 with second precision, as the API server writes timestamps. */
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

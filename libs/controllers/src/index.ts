@@ -1,0 +1,10 @@
+/**
+ * @tsk/controllers: the pure reconcile logic of tsk's controllers. Every reconciler takes a
+ * snapshot of objects and `now` and returns Actions; nothing here does I/O or reads a clock.
+ */
+export * from './actions.js';
+export { reconcileReplicaSet, calculateStatus as replicaSetStatus, DEFAULT_BURST, type ReplicaSetInput } from './replicaset/replicaset.js';
+export { rankForDeletion, compareForDeletion, isActive, isReady, isAvailable } from './common/pods.js';
+export { seededRandom } from './common/names.js';
+export { templateHash } from './common/hash.js';
+export { resolveSurgeAndUnavailable } from './common/int-or-percent.js';

@@ -1,0 +1,93 @@
+/**
+ * ReplicaSet reconcile: keep spec.replicas active pods that match the selector.
+ *
+ * As Kubernetes' replica_set.go: claim pods (adopt matching orphans, release owned pods that stop
+ * matching), create or delete the difference (deleting in ActivePods order), and write status
+ * from the pods seen (not from the actions just decided: the next sync sees their effect).
+ * Pods being deleted or finished are not counted, so a pod on its way out is replaced at once.
+ */
+import { type Pod, type ReplicaSet, type ReplicaSetStatus, fromLabelSelector, matches } from '@tsk/api';
+import { type Action, requeueAfter } from '../actions.js';
+import { sameContent } from '../common/hash.js';
+import { nameGenerator } from '../common/names.js';
+import { claim, controllerRef, refOf } from '../common/owners.js';
+import { podFromTemplate } from '../common/pod-template.js';
+import { isActive, isAvailable, isReady, msUntilAvailable, podName, rankForDeletion } from '../common/pods.js';
+
+/** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
+export const DEFAULT_BURST = 500;
+
+export interface ReplicaSetInput {
+  readonly replicaSet: ReplicaSet;
+  /** Pods of the ReplicaSet's namespace: its own, orphans it may adopt, others it ignores. */
+  readonly pods: readonly Pod[];
+  readonly now: number;
+  /** Seeds pod names; mixed with the owner's uid and the existing names. */
+  readonly seed?: number;
+  readonly burst?: number;
+}
+
+export function reconcileReplicaSet(input: ReplicaSetInput): Action[] {
+  const rs = input.replicaSet;
+  const ref = refOf('ReplicaSet', rs);
+  const selector = fromLabelSelector(rs.spec?.selector);
+  const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
+  const namespace = rs.metadata?.namespace ?? '';
+
+  const candidates = input.pods.filter((p) => (p.metadata?.namespace ?? '') === namespace && isActive(p));
+  const claimed = claim(candidates, { owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', dependentKind: 'Pod', selector });
+  const actions: Action[] = [...claimed.actions];
+  const active = claimed.owned;
+
+  // A ReplicaSet being deleted keeps its pods for the garbage collector (foreground or orphan).
+  if ((rs.metadata?.deletionTimestamp ?? '') === '') {
+    actions.push(...manageReplicas(rs, active, input));
+  }
+
+  const status = calculateStatus(rs, active, minReadySeconds, input.now);
+  if (!sameContent(status, rs.status ?? {})) {
+    actions.push({ type: 'UpdateStatus', target: { ...ref, kind: 'ReplicaSet' }, status });
+  }
+  // Ready pods that are not yet available become available with time alone: come back then.
+  actions.push(...requeueAfter(...active.map((p) => msUntilAvailable(p, minReadySeconds, input.now))));
+  return actions;
+}
+
+function manageReplicas(rs: ReplicaSet, active: readonly Pod[], input: ReplicaSetInput): Action[] {
+  const want = Math.max(0, rs.spec?.replicas ?? 1);
+  const burst = input.burst ?? DEFAULT_BURST;
+  const diff = active.length - want;
+  const ref = refOf('ReplicaSet', rs);
+  const name = rs.metadata?.name ?? '';
+  const namespace = rs.metadata?.namespace ?? '';
+  const actions: Action[] = [];
+  if (diff < 0) {
+    const names = nameGenerator(input.seed ?? 0, rs.metadata?.uid ?? '', input.pods.map(podName));
+    const owner = controllerRef(rs, 'apps/v1', 'ReplicaSet');
+    for (let i = 0; i < Math.min(-diff, burst); i++) {
+      const pod = podFromTemplate(rs.spec?.template, { name: names.next(name), namespace, owner });
+      actions.push({ type: 'CreatePod', pod });
+      actions.push({ type: 'Event', involvedObject: ref, eventType: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${podName(pod)}` });
+    }
+  } else if (diff > 0) {
+    for (const pod of rankForDeletion(active).slice(0, Math.min(diff, burst))) {
+      actions.push({ type: 'DeletePod', namespace, name: podName(pod), uid: pod.metadata?.uid ?? '', reason: `scaling ${name} down to ${want}` });
+      actions.push({ type: 'Event', involvedObject: ref, eventType: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${podName(pod)}` });
+    }
+  }
+  return actions;
+}
+
+export function calculateStatus(rs: ReplicaSet, active: readonly Pod[], minReadySeconds: number, now: number): ReplicaSetStatus {
+  const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
+  const templateSelector = Object.entries(templateLabels).map(([key, value]) => ({ key, operator: 'In' as const, values: [value] }));
+  const status: ReplicaSetStatus = {
+    replicas: active.length,
+    fullyLabeledReplicas: active.filter((p) => matches(templateSelector, p.metadata?.labels)).length,
+    readyReplicas: active.filter(isReady).length,
+    availableReplicas: active.filter((p) => isAvailable(p, minReadySeconds, now)).length,
+    observedGeneration: rs.metadata?.generation ?? 0,
+  };
+  if ((rs.status?.conditions ?? []).length > 0) status.conditions = rs.status?.conditions ?? [];
+  return status;
+}
