@@ -15,6 +15,7 @@
 #                      from proto/ (Debian's python3-grpc-tools 1.14 predates proto3 `optional`,
 #                      so the stubs come from Debian's protoc 3.21 and grpc_python_plugin)
 #   hyperfine          timing peers in benchmarks
+#   zsh                the test of tsctl's zsh completion script
 set -euo pipefail
 
 # command-or-path:package
@@ -29,6 +30,7 @@ NEEDS=(
   docker-registry:docker-registry
   protoc:protobuf-compiler
   hyperfine:hyperfine
+  zsh:zsh
   /usr/lib/python3/dist-packages/grpc:python3-grpcio
   grpc_python_plugin:protobuf-compiler-grpc
   /usr/lib/python3/dist-packages/google/protobuf:python3-protobuf
