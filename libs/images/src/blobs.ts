@@ -57,6 +57,18 @@ export class BlobStore {
     }
   }
 
+  /** The first `n` bytes of a blob (to sniff compression without reading it all). */
+  async head(digest: Digest, n: number): Promise<Buffer> {
+    const fh = await fs.open(this.path(digest), 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** A fresh temp path in the store's filesystem (so rename into place is atomic). */
   tempPath(label = 'blob'): string {
     return path.join(this.tmpDir, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);

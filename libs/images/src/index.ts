@@ -19,3 +19,4 @@ export { pull, resolveManifest, type PullOptions } from './pull.js';
 export { push, type PushOptions } from './push.js';
 export { PlainProgress, TtyProgress, progressFor, silentProgress, formatBytes, type ProgressReporter } from './progress.js';
 export { isLoopback } from './http.js';
+export { saveArchive, importArchive, type ArchiveFormat } from './archive.js';
