@@ -50,8 +50,6 @@ export interface NodeInfo {
   readonly pods: PodInfo[];
   /** "TCP/80" -> host IPs in use on that protocol and port. */
   readonly usedPorts: Map<string, Map<string, number>>;
-  /** How many pods here carry required anti-affinity terms (checked against incoming pods). */
-  podsWithRequiredAntiAffinity: number;
 }
 
 function quantity(text: string | undefined, parse: (t: string) => number): number {
@@ -101,7 +99,6 @@ export function digestNode(node: Node, index: number): NodeInfo {
     nonZeroRequestedMemory: 0,
     pods: [],
     usedPorts: new Map(),
-    podsWithRequiredAntiAffinity: 0,
   };
 }
 

@@ -29,6 +29,8 @@ export interface HostPort {
 }
 
 export interface AffinityTerm {
+  /** Identical terms (replicas of one template) share this id, so they can be grouped. */
+  readonly id: string;
   /** null: the term had no labelSelector, which selects no pod (as in Kubernetes). */
   readonly selector: Selector | null;
   readonly namespaces: readonly string[];
@@ -120,12 +122,11 @@ function addHostPorts(out: HostPort[], c: Container, hostNetwork: boolean): void
 }
 
 function affinityTerm(term: PodAffinityTerm | undefined, namespace: string, path: string): AffinityTerm {
-  const namespaces = term?.namespaces ?? [];
-  return {
-    selector: term?.labelSelector === undefined ? null : fromLabelSelector(term.labelSelector, `${path}.labelSelector`),
-    namespaces: namespaces.length > 0 ? namespaces : [namespace],
-    topologyKey: term?.topologyKey ?? '',
-  };
+  const given = term?.namespaces ?? [];
+  const namespaces = given.length > 0 ? given : [namespace];
+  const selector = term?.labelSelector === undefined ? null : fromLabelSelector(term.labelSelector, `${path}.labelSelector`);
+  const topologyKey = term?.topologyKey ?? '';
+  return { id: JSON.stringify([topologyKey, namespaces, selector]), selector, namespaces, topologyKey };
 }
 
 function requiredTerms(terms: readonly PodAffinityTerm[] | undefined, namespace: string, path: string): readonly AffinityTerm[] {

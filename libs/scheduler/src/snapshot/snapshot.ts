@@ -9,6 +9,8 @@ import { CycleState } from '../framework/cycle-state.js';
 import { type FilterStatus } from '../framework/status.js';
 import { digestNode, portKey, type NodeInfo } from './node-info.js';
 import { DEFAULT_NAMESPACE, digestPod, type PodInfo } from './pod-info.js';
+import { PodIndex } from './pod-index.js';
+import { type TopologyDomains } from './topology-domains.js';
 
 /** Buffers the pipeline reuses for every decision, so the hot loop allocates nothing. */
 export interface Scratch {
@@ -47,6 +49,10 @@ export interface Snapshot {
    */
   readonly ownerNodeCounts: Map<string, Map<number, number>>;
   readonly ownerZoneCounts: Map<string, Map<string, number>>;
+  /** Placed pods by label and by anti-affinity term, for affinity and spread counting. */
+  readonly podIndex: PodIndex;
+  /** Topology key -> its domains; cleared when a node changes. */
+  readonly domainCache: Map<string, TopologyDomains>;
   /** The distinct zones (topology.kubernetes.io/zone), and each node's index into it or -1. */
   readonly zones: string[];
   readonly zoneOfNode: Int32Array;
@@ -99,6 +105,8 @@ export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[]): Sna
     nodesByName: new Map(infos.map((i) => [i.name, i])),
     placements: new Map(),
     imageNodeCounts: new Map(),
+    podIndex: new PodIndex(),
+    domainCache: new Map(),
     zones: [],
     zoneOfNode: new Int32Array(n),
     ownerNodeCounts: new Map(),
@@ -174,10 +182,9 @@ function applyPod(snapshot: Snapshot, node: NodeInfo, info: PodInfo, sign: 1 | -
     addNested(snapshot.ownerNodeCounts, info.ownerUid, node.index, sign);
     if (node.zone !== undefined) addNested(snapshot.ownerZoneCounts, info.ownerUid, node.zone, sign);
   }
-  if (info.requiredAntiAffinity.length > 0) {
-    node.podsWithRequiredAntiAffinity += sign;
-    snapshot.podsWithRequiredAntiAffinity += sign;
-  }
+  if (info.requiredAntiAffinity.length > 0) snapshot.podsWithRequiredAntiAffinity += sign;
+  if (sign === 1) snapshot.podIndex.add(info, node.index);
+  else snapshot.podIndex.remove(info, node.index);
 }
 
 /**
@@ -231,6 +238,7 @@ export function updateNode(snapshot: Snapshot, node: Node): boolean {
     applyPod(snapshot, next, info, 1);
   }
   snapshot.nodes[old.index] = next;
+  snapshot.domainCache.clear();
   snapshot.nodesByName.set(next.name, next);
   return true;
 }

@@ -5,8 +5,8 @@
  * nodes sharing the value of the term's topologyKey label (kubernetes.io/hostname: one node;
  * topology.kubernetes.io/zone: a zone; any label works).
  *
- * PreFilter walks every bound pod once and reduces it to per-domain counts, so Filter is a few
- * map lookups per node.
+ * PreFilter counts matching pods per domain once, through the snapshot's pod index (only pods
+ * carrying the selector's labels are visited), so Filter is two typed-array reads per term.
  */
 import { StateKey, type CycleState } from '../../framework/cycle-state.js';
 import { MAX_NODE_SCORE, type FeasibleNodes, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces.js';
@@ -15,6 +15,7 @@ import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';
 import { termMatchesPod, type AffinityTerm, type PodInfo } from '../../snapshot/pod-info.js';
 import { type Snapshot } from '../../snapshot/snapshot.js';
+import { topologyDomains, type TopologyDomains } from '../../snapshot/topology-domains.js';
 
 export const InterPodAffinityReasons = {
   AffinityMismatch: "node(s) didn't match pod affinity rules",
@@ -26,14 +27,18 @@ const AFFINITY_MISMATCH = refusal('UnschedulableAndUnresolvable', InterPodAffini
 const ANTI_AFFINITY_MISMATCH = refusal('Unschedulable', InterPodAffinityReasons.AntiAffinityMismatch);
 const EXISTING_ANTI_AFFINITY = refusal('Unschedulable', InterPodAffinityReasons.ExistingAntiAffinity);
 
-/** Matching pods per domain value, for one term. */
-type DomainCounts = Map<string, number>;
+/** Per-domain numbers for one topology key: domain id -> value. */
+interface DomainValues<A> {
+  readonly domains: TopologyDomains;
+  readonly values: A;
+}
 
 interface RequiredState {
-  /** topologyKey -> domain values where a bound pod's anti-affinity excludes the incoming pod. */
-  readonly excludedByExisting: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly affinity: readonly { readonly term: AffinityTerm; readonly counts: DomainCounts }[];
-  readonly antiAffinity: readonly { readonly term: AffinityTerm; readonly counts: DomainCounts }[];
+  /** Per topology key: domains where a bound pod's anti-affinity excludes the incoming pod (1). */
+  readonly excludedByExisting: readonly DomainValues<Uint8Array>[];
+  /** Per term: matching pods per domain. */
+  readonly affinity: readonly DomainValues<Int32Array>[];
+  readonly antiAffinity: readonly DomainValues<Int32Array>[];
   /**
    * No bound pod matches the affinity terms but the pod matches them itself: the first replica of
    * a group that wants to be together goes anywhere (as in Kubernetes), or it could never start.
@@ -41,42 +46,45 @@ interface RequiredState {
   readonly affinityWaived: boolean;
 }
 
-interface PreferredState {
-  /** One entry per topologyKey: domain value -> summed weight (negative for anti-affinity). */
-  readonly byKey: ReadonlyMap<string, ReadonlyMap<string, number>>;
-}
-
 const REQUIRED = new StateKey<RequiredState>('InterPodAffinity/required');
-const PREFERRED = new StateKey<PreferredState>('InterPodAffinity/preferred');
+/** Per topology key: summed preference weight per domain (negative for anti-affinity). */
+const PREFERRED = new StateKey<readonly DomainValues<Float64Array>[]>('InterPodAffinity/preferred');
 
-function countTerm(snapshot: Snapshot, term: AffinityTerm): DomainCounts {
-  const counts: DomainCounts = new Map();
-  for (const node of snapshot.nodes) {
-    const domain = node.labels[term.topologyKey];
-    if (domain === undefined) continue;
-    for (const other of node.pods) {
-      if (termMatchesPod(term, other)) counts.set(domain, (counts.get(domain) ?? 0) + 1);
-    }
+/** Matching pods per domain of the term's topology key; pods on nodes without the key are not counted. */
+function countTerm(snapshot: Snapshot, term: AffinityTerm): DomainValues<Int32Array> {
+  const domains = topologyDomains(snapshot.domainCache, snapshot.nodes, term.topologyKey);
+  const counts = new Int32Array(domains.values.length);
+  if (term.selector !== null) {
+    snapshot.podIndex.forEachMatching(term.selector, term.namespaces, (nodeIndex) => {
+      const d = domains.ofNode[nodeIndex]!;
+      if (d >= 0) counts[d]!++;
+    });
   }
-  return counts;
+  return { domains, values: counts };
 }
 
-function excludedByExisting(snapshot: Snapshot, pod: PodInfo): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  if (snapshot.podsWithRequiredAntiAffinity === 0) return out;
-  for (const node of snapshot.nodes) {
-    if (node.podsWithRequiredAntiAffinity === 0) continue;
-    for (const other of node.pods) {
-      for (const term of other.requiredAntiAffinity) {
-        const domain = node.labels[term.topologyKey];
-        if (domain === undefined || !termMatchesPod(term, pod)) continue;
-        let values = out.get(term.topologyKey);
-        if (values === undefined) out.set(term.topologyKey, (values = new Set()));
-        values.add(domain);
-      }
+function excludedByExisting(snapshot: Snapshot, pod: PodInfo): DomainValues<Uint8Array>[] {
+  const byKey = new Map<string, DomainValues<Uint8Array>>();
+  // One selector match per distinct term: replicas of one template share their terms.
+  for (const { term, nodes } of snapshot.podIndex.antiAffinityGroups.values()) {
+    if (!termMatchesPod(term, pod)) continue;
+    let entry = byKey.get(term.topologyKey);
+    if (entry === undefined) {
+      const domains = topologyDomains(snapshot.domainCache, snapshot.nodes, term.topologyKey);
+      byKey.set(term.topologyKey, (entry = { domains, values: new Uint8Array(domains.values.length) }));
+    }
+    for (const nodeIndex of nodes.keys()) {
+      const d = entry.domains.ofNode[nodeIndex]!;
+      if (d >= 0) entry.values[d] = 1;
     }
   }
-  return out;
+  return [...byKey.values()];
+}
+
+function total(counts: Int32Array): number {
+  let sum = 0;
+  for (let i = 0; i < counts.length; i++) sum += counts[i]!;
+  return sum;
 }
 
 export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
@@ -86,64 +94,63 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0 && snapshot.podsWithRequiredAntiAffinity === 0) {
       return SKIP;
     }
-    const affinity = pod.requiredAffinity.map((term) => ({ term, counts: countTerm(snapshot, term) }));
-    const antiAffinity = pod.requiredAntiAffinity.map((term) => ({ term, counts: countTerm(snapshot, term) }));
+    const affinity = pod.requiredAffinity.map((term) => countTerm(snapshot, term));
     state.write(REQUIRED, {
       excludedByExisting: excludedByExisting(snapshot, pod),
       affinity,
-      antiAffinity,
+      antiAffinity: pod.requiredAntiAffinity.map((term) => countTerm(snapshot, term)),
       affinityWaived:
-        affinity.length > 0 && affinity.every((a) => a.counts.size === 0) && pod.requiredAffinity.every((t) => termMatchesPod(t, pod)),
+        affinity.length > 0 && affinity.every((a) => total(a.values) === 0) && pod.requiredAffinity.every((t) => termMatchesPod(t, pod)),
     });
     return null;
   }
 
   filter(state: CycleState, _pod: PodInfo, node: NodeInfo): FilterStatus {
     const s = state.require(REQUIRED);
-    for (const [key, values] of s.excludedByExisting) {
-      const domain = node.labels[key];
-      if (domain !== undefined && values.has(domain)) return EXISTING_ANTI_AFFINITY;
+    const i = node.index;
+    for (const { domains, values } of s.excludedByExisting) {
+      const d = domains.ofNode[i]!;
+      if (d >= 0 && values[d] === 1) return EXISTING_ANTI_AFFINITY;
     }
     if (!s.affinityWaived) {
-      for (const { term, counts } of s.affinity) {
-        const domain = node.labels[term.topologyKey];
-        if (domain === undefined || (counts.get(domain) ?? 0) === 0) return AFFINITY_MISMATCH;
+      for (const { domains, values } of s.affinity) {
+        const d = domains.ofNode[i]!;
+        if (d < 0 || values[d] === 0) return AFFINITY_MISMATCH;
       }
     }
-    for (const { term, counts } of s.antiAffinity) {
-      const domain = node.labels[term.topologyKey];
-      if (domain !== undefined && (counts.get(domain) ?? 0) > 0) return ANTI_AFFINITY_MISMATCH;
+    for (const { domains, values } of s.antiAffinity) {
+      const d = domains.ofNode[i]!;
+      if (d >= 0 && values[d]! > 0) return ANTI_AFFINITY_MISMATCH;
     }
     return null;
   }
 
   preScore(state: CycleState, pod: PodInfo, snapshot: Snapshot): PreScoreStatus {
     if (pod.preferredAffinity.length === 0 && pod.preferredAntiAffinity.length === 0) return SKIP;
-    const byKey = new Map<string, Map<string, number>>();
+    const byKey = new Map<string, DomainValues<Float64Array>>();
     const add = (term: AffinityTerm, weight: number): void => {
       if (weight === 0) return;
-      for (const [domain, count] of countTerm(snapshot, term)) {
-        let domains = byKey.get(term.topologyKey);
-        if (domains === undefined) byKey.set(term.topologyKey, (domains = new Map()));
-        domains.set(domain, (domains.get(domain) ?? 0) + weight * count);
-      }
+      const { domains, values: counts } = countTerm(snapshot, term);
+      let entry = byKey.get(term.topologyKey);
+      if (entry === undefined) byKey.set(term.topologyKey, (entry = { domains, values: new Float64Array(domains.values.length) }));
+      for (let d = 0; d < counts.length; d++) entry.values[d] = entry.values[d]! + weight * counts[d]!;
     };
     for (const w of pod.preferredAffinity) add(w.term, w.weight);
     for (const w of pod.preferredAntiAffinity) add(w.term, -w.weight);
-    state.write(PREFERRED, { byKey });
+    state.write(PREFERRED, [...byKey.values()]);
     return null;
   }
 
-  score(state: CycleState, _pod: PodInfo, snapshot: Snapshot, feasible: FeasibleNodes, scores: Float64Array): void {
-    const { byKey } = state.require(PREFERRED);
+  score(state: CycleState, _pod: PodInfo, _snapshot: Snapshot, feasible: FeasibleNodes, scores: Float64Array): void {
+    const preferred = state.require(PREFERRED);
     for (let i = 0; i < feasible.count; i++) {
-      const node = snapshot.nodes[feasible.indexes[i]!]!;
-      let total = 0;
-      for (const [key, domains] of byKey) {
-        const domain = node.labels[key];
-        if (domain !== undefined) total += domains.get(domain) ?? 0;
+      const index = feasible.indexes[i]!;
+      let sum = 0;
+      for (const { domains, values } of preferred) {
+        const d = domains.ofNode[index]!;
+        if (d >= 0) sum += values[d]!;
       }
-      scores[i] = total;
+      scores[i] = sum;
     }
   }
 

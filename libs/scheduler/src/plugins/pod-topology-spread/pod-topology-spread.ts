@@ -18,6 +18,7 @@ import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';
 import { selectorMatches, type PodInfo } from '../../snapshot/pod-info.js';
 import { type Snapshot } from '../../snapshot/snapshot.js';
+import { topologyDomains, type TopologyDomains } from '../../snapshot/topology-domains.js';
 import { compileRequiredNodeAffinity, nodeMatchesRequired } from '../node-affinity/required-node-affinity.js';
 
 export const PodTopologySpreadReasons = {
@@ -41,8 +42,9 @@ interface Constraint {
 
 interface CountedConstraint {
   readonly constraint: Constraint;
-  /** Domain value -> matching pods, over the nodes the pod could land on. */
-  readonly counts: ReadonlyMap<string, number>;
+  readonly domains: TopologyDomains;
+  /** Domain id -> matching pods, over the nodes the pod could land on. */
+  readonly counts: Int32Array;
   /** Matching pods in the emptiest eligible domain (0 when fewer domains than minDomains). */
   readonly min: number;
 }
@@ -75,30 +77,35 @@ function compile(pod: PodInfo, c: TopologySpreadConstraint): Constraint {
 
 function countsOf(snapshot: Snapshot, pod: PodInfo, constraints: readonly Constraint[]): CountedConstraint[] {
   const required = compileRequiredNodeAffinity(pod);
-  const counts = constraints.map(() => new Map<string, number>());
-  for (const node of snapshot.nodes) {
-    // Only nodes the pod could land on define domains, and only those with every key (Kubernetes).
-    if (!nodeMatchesRequired(required, node)) continue;
-    if (!constraints.every((c) => node.labels[c.topologyKey] !== undefined)) continue;
-    constraints.forEach((c, i) => {
-      const domain = node.labels[c.topologyKey]!;
-      let n = counts[i]!.get(domain) ?? 0;
-      if (c.selector !== null) {
-        for (const other of node.pods) {
-          // Pods being deleted are leaving; counting them would block their replacements.
-          if (other.namespace !== pod.namespace || other.pod.metadata?.deletionTimestamp) continue;
-          if (selectorMatches(c.selector, other.labels)) n++;
-        }
-      }
-      counts[i]!.set(domain, n);
-    });
+  const all = constraints.map((c) => topologyDomains(snapshot.domainCache, snapshot.nodes, c.topologyKey));
+  // Only nodes the pod could land on define domains, and only those with every key (Kubernetes).
+  const eligibleNode = new Uint8Array(snapshot.nodes.length);
+  const eligibleDomain = all.map((d) => new Uint8Array(d.values.length));
+  const nodes = snapshot.nodes;
+  nodes: for (let i = 0; i < nodes.length; i++) {
+    for (let c = 0; c < all.length; c++) if (all[c]!.ofNode[i]! < 0) continue nodes;
+    if (required !== null && !nodeMatchesRequired(required, nodes[i]!)) continue;
+    eligibleNode[i] = 1;
+    for (let c = 0; c < all.length; c++) eligibleDomain[c]![all[c]!.ofNode[i]!] = 1;
   }
-  return constraints.map((constraint, i) => {
-    const domains = counts[i]!;
-    let min = domains.size === 0 ? 0 : Infinity;
-    for (const n of domains.values()) min = Math.min(min, n);
-    if (domains.size < constraint.minDomains) min = 0;
-    return { constraint, counts: domains, min };
+  return constraints.map((constraint, c) => {
+    const domains = all[c]!;
+    const counts = new Int32Array(domains.values.length);
+    if (constraint.selector !== null) {
+      snapshot.podIndex.forEachMatching(constraint.selector, [pod.namespace], (nodeIndex, other) => {
+        // Pods being deleted are leaving; counting them would block their replacements.
+        if (eligibleNode[nodeIndex] === 1 && !other.pod.metadata?.deletionTimestamp) counts[domains.ofNode[nodeIndex]!]!++;
+      });
+    }
+    let min = Infinity;
+    let eligible = 0;
+    for (let d = 0; d < counts.length; d++) {
+      if (eligibleDomain[c]![d] !== 1) continue;
+      eligible++;
+      min = Math.min(min, counts[d]!);
+    }
+    if (eligible === 0 || eligible < constraint.minDomains) min = 0;
+    return { constraint, domains, counts, min };
   });
 }
 
@@ -140,10 +147,10 @@ function scoreByOwner(
 
 function explicitScore(constraints: readonly CountedConstraint[], node: NodeInfo): number {
   let total = 0;
-  for (const { constraint, counts } of constraints) {
-    const domain = node.labels[constraint.topologyKey];
-    if (domain === undefined) return IGNORED;
-    total += counts.get(domain) ?? 0;
+  for (const { domains, counts } of constraints) {
+    const d = domains.ofNode[node.index]!;
+    if (d < 0) return IGNORED;
+    total += counts[d]!;
   }
   return total;
 }
@@ -163,10 +170,10 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   filter(state: CycleState, _pod: PodInfo, node: NodeInfo): FilterStatus {
-    for (const { constraint, counts, min } of state.require(FILTER)) {
-      const domain = node.labels[constraint.topologyKey];
-      if (domain === undefined) return MISSING_LABEL;
-      const skew = (counts.get(domain) ?? 0) + constraint.selfMatch - min;
+    for (const { constraint, domains, counts, min } of state.require(FILTER)) {
+      const d = domains.ofNode[node.index]!;
+      if (d < 0) return MISSING_LABEL;
+      const skew = counts[d]! + constraint.selfMatch - min;
       if (skew > constraint.maxSkew) return CONSTRAINTS_NOT_MATCH;
     }
     return null;
