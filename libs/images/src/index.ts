@@ -20,3 +20,4 @@ export { push, type PushOptions } from './push.js';
 export { PlainProgress, TtyProgress, progressFor, silentProgress, formatBytes, type ProgressReporter } from './progress.js';
 export { isLoopback } from './http.js';
 export { saveArchive, importArchive, type ArchiveFormat } from './archive.js';
+export { collectGarbage, prune, sweepOrphans, statfsUsage, diskBytes, type DiskUsage, type GcOptions, type GcResult, type PruneOptions, type PruneResult } from './gc.js';

@@ -231,11 +231,14 @@ export class ImageStore {
   async remove(input: string, options: { force?: boolean } = {}): Promise<{ untagged: string[]; deleted: Digest[] }> {
     const image = await this.resolve(input, 'rm');
     let byName: string | undefined;
-    try {
-      const ref = parseReference(input);
-      if (ref.digest === undefined && !/^[0-9a-f]{12,64}$/.test(input)) byName = `${repoName(ref)}:${ref.tag ?? 'latest'}`;
-    } catch {
-      // an ID prefix
+    // A name untags; a digest or an ID (prefix) means the image itself.
+    if (!isDigest(input.trim()) && !/^[0-9a-f]{12,64}$/.test(input)) {
+      try {
+        const ref = parseReference(input);
+        if (ref.digest === undefined) byName = `${repoName(ref)}:${ref.tag ?? 'latest'}`;
+      } catch {
+        // an ID prefix
+      }
     }
     if (byName === undefined && image.names.length > 1 && options.force !== true) {
       throw new ImageError('FAILED_PRECONDITION', 'rm', input, `image is referenced by ${image.names.length} names (${image.names.join(', ')}); remove by name or force`);
