@@ -1,6 +1,6 @@
 // SQLite-only: the conformance suite (quick, in-process) and what only an embedded store has:
 // a catch-up longer than one query batch and than the in-memory event ring, and reopening.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -26,8 +26,9 @@ describeStoreConformance('sqlite (unit)', async () => ({
 
 it('catches a watch up over more events than one batch and than the memory ring', async () => {
   const path = join(dir, 'catch-up.db');
-  let store = SqliteStore.open(path, { logger });
-  const total = 20_000;
+  // A small ring, so that a short history already overflows it (the default is 8192).
+  let store = SqliteStore.open(path, { logger, ringSize: 100 });
+  const total = 2500;
   for (let i = 0; i < total; i++) await store.create(`k/${String(i).padStart(6, '0')}`, new Uint8Array([i % 256]));
   // The ring now holds only the latest events: a watch from 1 reads the log table first.
   const ac = new AbortController();
@@ -46,7 +47,10 @@ it('catches a watch up over more events than one batch and than the memory ring'
 
 it('names the path when the database cannot be opened', async () => {
   const { StoreUnavailableError } = await import('../errors.js');
-  const path = '/proc/self/no-such-dir/state.db';
+  // A directory that cannot exist: its parent is a regular file.
+  const file = join(dir, 'a-file');
+  writeFileSync(file, '');
+  const path = join(file, 'sub', 'state.db');
   expect(() => SqliteStore.open(path, { logger })).toThrow(StoreUnavailableError);
   expect(() => SqliteStore.open(path, { logger })).toThrow(path);
 });

@@ -96,10 +96,12 @@ export interface SqliteStoreOptions {
   readonly logger: Logger;
   /** How often expired leases are swept (ms). */
   readonly leaseSweepMs?: number;
+  /** Recent events kept in memory for caught-up watchers (default 8192; small in tests). */
+  readonly ringSize?: number;
 }
 
 /** Events kept in memory for watchers that are caught up (a write costs one entry). */
-const RING_SIZE = 8192;
+const RING_SIZE_DEFAULT = 8192;
 /** Rows per catch-up query, so a far-behind watcher neither blocks the loop nor buffers it all. */
 const CATCH_UP_BATCH = 1000;
 
@@ -146,10 +148,12 @@ export class SqliteStore implements Store {
   private readonly wakers = new Set<() => void>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly checkpointer: Checkpointer;
+  private readonly ringSize: number;
   private closed = false;
 
   private constructor(readonly path: string, options: SqliteStoreOptions) {
     this.logger = options.logger.child({ component: 'store', backend: 'sqlite' });
+    this.ringSize = options.ringSize ?? RING_SIZE_DEFAULT;
     try {
       mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
@@ -310,8 +314,8 @@ export class SqliteStore implements Store {
   private publish(events: readonly StoreEvent[]): void {
     if (events.length === 0) return;
     for (const event of events) this.ring.push(event);
-    if (this.ring.length > 2 * RING_SIZE) {
-      const drop = this.ring.length - RING_SIZE;
+    if (this.ring.length > 2 * this.ringSize) {
+      const drop = this.ring.length - this.ringSize;
       this.ring = this.ring.slice(drop);
       this.ringStart += drop;
     }
