@@ -1,10 +1,11 @@
-// `npm run bench -- scheduler [--pods N] [--nodes N] [--runs N] [--profile LeastAllocated|MostAllocated]`
+// `npm run bench -- scheduler [--pods N] [--nodes N] [--runs N] [--profile LeastAllocated|MostAllocated] [--no-constrained]`
 //
 // (a) The scheduling core alone: N pods (default 100,000, in Deployments of 100 replicas) onto
 //     N nodes (default 5,000; 4 cpu, 16Gi, 110 pods; three zones), decide() + assume() per pod
 //     on one snapshot, as the scheduling loop will do. Goal on a 2-core machine: 20,000 pods/s.
 //     Reference, not measured here: kube-scheduler's CI floor of about 680 pods/s on 5,000 nodes
 //     (scheduler_perf SchedulingBasic, in-process API server and fake nodes).
+//     Then, for context: 10,000 replicas with a zone spread constraint or hostname anti-affinity.
 // (b) End to end through the API server: see the TODO at the bottom.
 import { type Node, type Pod } from '@tsk/api';
 import { assume, buildSnapshot, createScheduler, makeProfile, type ScoringStrategy } from '@tsk/scheduler';
@@ -41,6 +42,21 @@ function replica(i: number, replicasPerOwner: number): Pod {
     },
     spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
   };
+}
+
+type Constraint = 'none' | 'zone-spread' | 'hostname-anti-affinity';
+
+/** A replica whose template asks for a zone spread (maxSkew 1) or one replica per node. */
+function constrainedReplica(i: number, replicasPerOwner: number, constraint: Constraint): Pod {
+  const pod = replica(i, replicasPerOwner);
+  const app = pod.metadata!.labels!['app']!;
+  const selector = { matchLabels: { app } };
+  if (constraint === 'zone-spread') {
+    pod.spec!.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector }];
+  } else if (constraint === 'hostname-anti-affinity') {
+    pod.spec!.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: selector, topologyKey: 'kubernetes.io/hostname' }] } };
+  }
+  return pod;
 }
 
 function print(line: string): void {
@@ -96,12 +112,38 @@ async function coreAlone(podCount: number, nodeCount: number, strategy: ScoringS
   await Promise.resolve();
 }
 
+/**
+ * For context, not a goal: pods whose constraints make PreFilter count matching pods per domain
+ * (kube-scheduler's scheduler_perf has the same kinds of cases, slower than SchedulingBasic).
+ */
+async function constrained(podCount: number, nodeCount: number): Promise<void> {
+  const nodes = Array.from({ length: nodeCount }, (_, i) => hollowNode(i));
+  const scheduler = createScheduler();
+  for (const constraint of ['zone-spread', 'hostname-anti-affinity'] as const) {
+    const pods = Array.from({ length: podCount }, (_, i) => constrainedReplica(i, 100, constraint));
+    const snapshot = buildSnapshot(nodes, []);
+    let scheduled = 0;
+    const started = process.hrtime.bigint();
+    for (const pod of pods) {
+      const d = scheduler.decide(snapshot, pod, 1);
+      if (d.kind === 'Scheduled') {
+        assume(snapshot, pod, d.node);
+        scheduled++;
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    print(`    with ${constraint}: ${podCount} pods (${scheduled} scheduled) onto ${nodeCount} nodes, ${Math.round(podCount / seconds)} pods/s`);
+  }
+  await Promise.resolve();
+}
+
 export default async function bench(args: string[]): Promise<void> {
   const pods = Number(flag(args, 'pods', '100000'));
   const nodes = Number(flag(args, 'nodes', '5000'));
   const strategy = flag(args, 'profile', 'LeastAllocated') === 'MostAllocated' ? 'MostAllocated' : 'LeastAllocated';
   const runs = Math.max(1, Number(flag(args, 'runs', '3')));
   await coreAlone(pods, nodes, strategy, runs);
+  if (!args.includes('--no-constrained')) await constrained(Math.min(pods, 10_000), nodes);
 
   // TODO(part b, end to end): a 10,000-replica Deployment onto 1,000 hollow nodes through
   // tsk-server with SQLite and with etcd, from apply until every pod is bound, pods/s, plus

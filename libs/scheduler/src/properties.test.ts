@@ -137,6 +137,33 @@ describe('scheduling properties', () => {
     );
   });
 
+  it('never puts two replicas with hostname anti-affinity to each other on one node', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 30 }),
+        fc.integer(),
+        (nodeCount, apps, seed) => {
+          const nodes = Array.from({ length: nodeCount }, (_, i) => makeNode(`n${i}`).cpu('64').memory('64Gi').build());
+          const snapshot = buildSnapshot(nodes, []);
+          const pods = apps.map((app, i) => makePod(`${app}-${i}`).label('app', app).podAntiAffinityTo({ matchLabels: { app } }).build());
+          const placed = run(snapshot, pods, seed, makeProfile({}));
+          for (const node of snapshot.nodes) {
+            const here = node.pods.map((p) => p.labels['app']);
+            expect(new Set(here).size).toBe(here.length);
+          }
+          // Each app gets one replica per node, and no fewer than that fit.
+          for (const app of ['a', 'b', 'c']) {
+            const wanted = apps.filter((a) => a === app).length;
+            const got = apps.filter((a, i) => a === app && placed[i] !== null).length;
+            expect(got).toBe(Math.min(wanted, nodeCount));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('is deterministic: the same nodes, pods and seed give the same placements', () => {
     fc.assert(
       fc.property(fc.array(nodeArb, { minLength: 1, maxLength: 10 }), fc.array(podArb, { maxLength: 40 }), fc.integer(), profileArb, (nodeSpecs, podSpecs, seed, profile) => {
