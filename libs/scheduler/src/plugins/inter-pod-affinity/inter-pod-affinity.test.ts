@@ -43,6 +43,18 @@ describe('InterPodAffinity filter', () => {
       want: { a1: '', a2: '', b1: '', nozone: '' },
     },
     {
+      name: 'several affinity terms must be met by the same pods',
+      pod: makePod('p').podAffinityTo(cacheSel).podAffinityTo({ matchLabels: { tier: 'hot' } }, ZONE),
+      bound: [cache, makePod('hot').label('tier', 'hot').node('a2').build()],
+      want: { a1: R.AffinityMismatch, a2: R.AffinityMismatch, b1: R.AffinityMismatch, nozone: R.AffinityMismatch },
+    },
+    {
+      name: 'several affinity terms met by one pod',
+      pod: makePod('p').podAffinityTo(cacheSel).podAffinityTo({ matchLabels: { tier: 'hot' } }, ZONE),
+      bound: [makePod('hot-cache').label('app', 'cache').label('tier', 'hot').node('a2').build()],
+      want: { a1: R.AffinityMismatch, a2: '', b1: R.AffinityMismatch, nozone: R.AffinityMismatch },
+    },
+    {
       name: 'anti-affinity on hostname',
       pod: makePod('p').podAntiAffinityTo(cacheSel),
       bound: [cache],

@@ -63,6 +63,28 @@ function countTerm(snapshot: Snapshot, term: AffinityTerm): DomainValues<Int32Ar
   return { domains, values: counts };
 }
 
+/**
+ * Required affinity counts, per term, the bound pods that match every term (as Kubernetes does):
+ * "with a cache in the zone and a db on the node" needs one pod that is both only if one term
+ * would do; two terms ask for two things of the same pods.
+ */
+function countAffinity(snapshot: Snapshot, terms: readonly AffinityTerm[]): DomainValues<Int32Array>[] {
+  const out = terms.map((t) => {
+    const domains = topologyDomains(snapshot.domainCache, snapshot.nodes, t.topologyKey);
+    return { domains, values: new Int32Array(domains.values.length) };
+  });
+  const first = terms[0];
+  if (first === undefined || terms.some((t) => t.selector === null)) return out;
+  snapshot.podIndex.forEachMatching(first.selector!, first.namespaces, (nodeIndex, other) => {
+    for (let t = 1; t < terms.length; t++) if (!termMatchesPod(terms[t]!, other)) return;
+    for (const { domains, values } of out) {
+      const d = domains.ofNode[nodeIndex]!;
+      if (d >= 0) values[d]!++;
+    }
+  });
+  return out;
+}
+
 function excludedByExisting(snapshot: Snapshot, pod: PodInfo): DomainValues<Uint8Array>[] {
   const byKey = new Map<string, DomainValues<Uint8Array>>();
   // One selector match per distinct term: replicas of one template share their terms.
@@ -94,7 +116,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0 && snapshot.podsWithRequiredAntiAffinity === 0) {
       return SKIP;
     }
-    const affinity = pod.requiredAffinity.map((term) => countTerm(snapshot, term));
+    const affinity = countAffinity(snapshot, pod.requiredAffinity);
     state.write(REQUIRED, {
       excludedByExisting: excludedByExisting(snapshot, pod),
       affinity,
