@@ -1,5 +1,6 @@
 // An acknowledged SQLite write survives kill -9: a child writes and prints each acknowledged
-// revision; it is killed with SIGKILL mid-stream; the reopened store has every one of them.
+// revision; it is killed with SIGKILL mid-stream; the reopened store has every one of them
+// (and takes over the lock file the killed writer left behind).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { silentLogger } from '@tsk/log';
-import { openStore } from '@tsk/store';
+import { openStore, StoreUnavailableError } from '@tsk/store';
 
 const writer = fileURLToPath(new URL('../../libs/store/src/testing/sqlite-writer.ts', import.meta.url));
 const dirs: string[] = [];
@@ -37,6 +38,10 @@ it('keeps every acknowledged write after SIGKILL', async () => {
       });
       child.once('exit', (code) => reject(new Error(`writer exited with ${code}: ${err}`)));
     });
+    // While the writer runs, it owns the file: a second store refuses to open it.
+    const refused = await openStore(`sqlite://${path}`, { logger: silentLogger() }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect(String(refused)).toContain(`in use by process ${child.pid}`);
   } finally {
     child.kill('SIGKILL');
     await exited;

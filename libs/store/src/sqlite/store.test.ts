@@ -54,3 +54,13 @@ it('names the path when the database cannot be opened', async () => {
   expect(() => SqliteStore.open(path, { logger })).toThrow(StoreUnavailableError);
   expect(() => SqliteStore.open(path, { logger })).toThrow(path);
 });
+
+it('refuses a second store on the same file while the first is open', async () => {
+  const { StoreUnavailableError } = await import('../errors.js');
+  const path = join(dir, 'locked.db');
+  const first = SqliteStore.open(path, { logger });
+  expect(() => SqliteStore.open(path, { logger })).toThrow(StoreUnavailableError);
+  await first.close();
+  const again = SqliteStore.open(path, { logger });
+  await again.close();
+});

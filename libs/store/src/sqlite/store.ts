@@ -30,6 +30,7 @@ import type {
   WriteResult,
 } from '../types.js';
 import { Checkpointer } from './checkpointer.js';
+import { acquireLock } from './lock.js';
 import { type EventRow, KV_COLUMNS, type LogRow, SCHEMA } from './schema.js';
 
 const KV = KV_COLUMNS;
@@ -149,6 +150,7 @@ export class SqliteStore implements Store {
   private readonly sweeper: NodeJS.Timeout;
   private readonly checkpointer: Checkpointer;
   private readonly ringSize: number;
+  private readonly unlock: () => void;
   private closed = false;
 
   private constructor(readonly path: string, options: SqliteStoreOptions) {
@@ -156,6 +158,11 @@ export class SqliteStore implements Store {
     this.ringSize = options.ringSize ?? RING_SIZE_DEFAULT;
     try {
       mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      throw new StoreUnavailableError(`cannot create the directory of SQLite store ${path}: ${String(err)}`, { cause: err });
+    }
+    this.unlock = acquireLock(path);
+    try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss
@@ -166,6 +173,7 @@ export class SqliteStore implements Store {
       this.db.pragma('wal_autocheckpoint = 0');
       this.db.exec(SCHEMA);
     } catch (err) {
+      this.unlock();
       throw new StoreUnavailableError(`cannot open SQLite store ${path}: ${String(err)}`, { cause: err });
     }
     this.stmts = prepareStatements(this.db);
@@ -447,6 +455,7 @@ export class SqliteStore implements Store {
     clearInterval(this.sweeper);
     await this.checkpointer.close();
     this.db.close();
+    this.unlock();
     // Wake watchers so that they end with StoreClosedError instead of waiting forever.
     this.wake();
     this.logger.debug({ path: this.path }, 'closed');
