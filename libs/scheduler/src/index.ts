@@ -1,13 +1,25 @@
 /**
- * @tsk/scheduler: the pure scheduling core. `buildSnapshot` digests nodes and bound pods,
- * `decide` picks a node for a pod (or explains why none fits), `assume`/`forget` keep the snapshot
- * current as bindings succeed or fail. No I/O, no clock: binding through the API server is the
- * caller's job.
+ * @tsk/scheduler: the pure scheduling core. No I/O, no clock, no Math.random; binding through the
+ * API server is the caller's job. A scheduling loop uses it like this:
+ *
+ *   const scheduler = createScheduler(makeProfile({ scoringStrategy: 'MostAllocated' }));
+ *   const snapshot = buildSnapshot(nodes, pods);          // from the informers' caches
+ *   for (const pod of pending) {
+ *     const d = scheduler.decide(snapshot, pod, seed);   // same inputs -> same node
+ *     if (d.kind === 'Scheduled') {
+ *       assume(snapshot, pod, d.node);                  // later decisions see it at once
+ *       // bind (compare-and-swap); on failure: forget(snapshot, pod) and retry later
+ *     } else {
+ *       // PodScheduled=False, reason Unschedulable, message d.message; retry with backoff
+ *     }
+ *   }
+ *   // Informer events: updateNode(snapshot, node) for a changed node, assume/forget for pods
+ *   // bound or deleted elsewhere; a node added or removed needs buildSnapshot again.
  */
 export { buildSnapshot, assume, forget, updateNode, type Snapshot } from './snapshot/snapshot.js';
 export { type NodeInfo, type TaintInfo, type ReadyStatus, HOSTNAME_LABEL, ZONE_LABEL } from './snapshot/node-info.js';
 export { digestPod, type PodInfo, type HostPort, type AffinityTerm } from './snapshot/pod-info.js';
-export { decide, createScheduler, Pipeline, numFeasibleNodesToFind } from './pipeline.js';
+export { decide, createScheduler, Pipeline, numFeasibleNodesToFind, type Scheduler } from './pipeline.js';
 export { type Decision, type Scheduled, type Unschedulable, NO_NODES_MESSAGE } from './decision.js';
 export { DEFAULT_PROFILE, makeProfile, type Profile, type ScoringStrategy } from './framework/profile.js';
 export { PluginNames, type PluginName } from './names.js';

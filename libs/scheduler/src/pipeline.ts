@@ -175,8 +175,11 @@ function rejectAll(totalNodes: number, status: Refusal): Decision {
   return unschedulable(totalNodes, new Map(status.reasons.map((r) => [r, totalNodes])));
 }
 
+/** What a scheduling loop holds: one profile's pipeline. */
+export type Scheduler = Pipeline;
+
 /** A scheduler for one profile; build it once and call decide() for every pod. */
-export function createScheduler(profile: Profile = DEFAULT_PROFILE): Pipeline {
+export function createScheduler(profile: Profile = DEFAULT_PROFILE): Scheduler {
   return new Pipeline(profile);
 }
 
