@@ -3,14 +3,14 @@
  * taint the node lifecycle controller puts on such a node (not-ready when Ready=False,
  * unreachable when Ready=Unknown; DaemonSet pods do) may still go there.
  */
+import { type CycleState } from '../../framework/cycle-state.js';
 import { type FilterPlugin, type PreFilterPlugin } from '../../framework/interfaces.js';
-import { type FilterStatus, type PreFilterStatus, SKIP, refusal } from '../../framework/status.js';
+import { refusal, SKIP, type FilterStatus, type PreFilterStatus } from '../../framework/status.js';
 import { anyTolerates, TaintKeys } from '../../framework/tolerations.js';
 import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';
 import { type PodInfo } from '../../snapshot/pod-info.js';
 import { type Snapshot } from '../../snapshot/snapshot.js';
-import { type CycleState } from '../../framework/cycle-state.js';
 
 export const NodeReadyReasons = {
   NotReady: 'node(s) were not ready',

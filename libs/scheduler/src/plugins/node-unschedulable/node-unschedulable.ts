@@ -4,7 +4,7 @@
  */
 import { type CycleState } from '../../framework/cycle-state.js';
 import { type FilterPlugin, type PreFilterPlugin } from '../../framework/interfaces.js';
-import { type FilterStatus, type PreFilterStatus, SKIP, refusal } from '../../framework/status.js';
+import { refusal, SKIP, type FilterStatus, type PreFilterStatus } from '../../framework/status.js';
 import { anyTolerates, TaintKeys } from '../../framework/tolerations.js';
 import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';

@@ -5,10 +5,10 @@
 import { type CycleState } from '../../framework/cycle-state.js';
 import { type FeasibleNodes, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces.js';
 import { defaultNormalize } from '../../framework/normalize.js';
-import { type FilterStatus, type PreFilterStatus, type PreScoreStatus, SKIP, refusal } from '../../framework/status.js';
+import { refusal, SKIP, type FilterStatus, type PreFilterStatus, type PreScoreStatus, type Refusal } from '../../framework/status.js';
 import { anyTolerates } from '../../framework/tolerations.js';
 import { PluginNames } from '../../names.js';
-import { type NodeInfo } from '../../snapshot/node-info.js';
+import { type NodeInfo, type TaintInfo } from '../../snapshot/node-info.js';
 import { type PodInfo } from '../../snapshot/pod-info.js';
 import { type Snapshot } from '../../snapshot/snapshot.js';
 
@@ -19,6 +19,14 @@ export const TaintTolerationReasons = {
 
 export class TaintToleration implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = PluginNames.TaintToleration;
+  /** One refusal per taint, made on first use: a tainted node refuses many pods. */
+  private readonly refusals = new WeakMap<TaintInfo, Refusal>();
+
+  private refusalFor(taint: TaintInfo): Refusal {
+    let r = this.refusals.get(taint);
+    if (r === undefined) this.refusals.set(taint, (r = refusal('UnschedulableAndUnresolvable', `${TaintTolerationReasons.UntoleratedTaint} ${taint.text}`)));
+    return r;
+  }
 
   /** Every node would pass: skip the per-node check. */
   preFilter(_state: CycleState, _pod: PodInfo, snapshot: Snapshot): PreFilterStatus {
@@ -30,9 +38,7 @@ export class TaintToleration implements PreFilterPlugin, FilterPlugin, PreScoreP
     for (let i = 0; i < taints.length; i++) {
       const t = taints[i]!;
       if (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') continue;
-      if (!anyTolerates(pod.tolerations, t.key, t.value, t.effect)) {
-        return refusal('UnschedulableAndUnresolvable', `${TaintTolerationReasons.UntoleratedTaint} ${t.text}`);
-      }
+      if (!anyTolerates(pod.tolerations, t.key, t.value, t.effect)) return this.refusalFor(t);
     }
     return null;
   }
