@@ -8,3 +8,4 @@ export { rankForDeletion, compareForDeletion, isActive, isReady, isAvailable } f
 export { seededRandom } from './common/names.js';
 export { templateHash } from './common/hash.js';
 export { resolveSurgeAndUnavailable } from './common/int-or-percent.js';
+export * from './deployment/index.js';
