@@ -98,6 +98,10 @@ export class Pipeline {
     });
   }
 
+  /**
+   * Chooses a node for `pod` (not yet placed in the snapshot: forget a pod before deciding it
+   * again), or says why none fits. Same snapshot state, pod and seed -> same answer.
+   */
   decide(snapshot: Snapshot, pod: Pod, seed: number): Decision {
     const nodes = snapshot.nodes;
     const n = nodes.length;
