@@ -7,7 +7,7 @@ import { mutatingActions } from '../actions.js';
 import { reconcileDeployment } from '../deployment/deployment.js';
 import { reconcileReplicaSet } from '../replicaset/replicaset.js';
 import { isActive, isReady } from '../common/pods.js';
-import { World } from './world.js';
+import { type World } from './world.js';
 
 export class DeploymentCluster {
   readonly world: World;
