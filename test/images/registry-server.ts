@@ -2,7 +2,7 @@
 // with a temp storage dir, stopped by its pid; and a small auth proxy in front of it that
 // demands Bearer tokens or Basic credentials (or corrupts blobs), as registries in the wild do.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,11 @@ export async function startRegistry(): Promise<TestRegistry> {
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // The registry logs every 404 of a HEAD check at level error: keep that out of test output.
+  const logFile = path.join(dir, 'registry.log');
+  const log = openSync(logFile, 'w');
+  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', log, log] });
+  closeSync(log);
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.pid !== undefined) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -75,8 +79,9 @@ export async function startRegistry(): Promise<TestRegistry> {
   try {
     await waitReady(`http://127.0.0.1:${port}/v2/`, child);
   } catch (err) {
+    const tail = readFileSync(logFile, 'utf8').slice(-2000);
     await stop();
-    throw err;
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail}`, { cause: err });
   }
   return { host: `127.0.0.1:${port}`, stop };
 }
