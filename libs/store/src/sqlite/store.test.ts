@@ -64,3 +64,29 @@ it('refuses a second store on the same file while the first is open', async () =
   const again = SqliteStore.open(path, { logger });
   await again.close();
 });
+
+it('group-commits concurrent writes, each with its own outcome', async () => {
+  const { StoreLeaseNotFoundError } = await import('../errors.js');
+  const store = SqliteStore.open(join(dir, 'group.db'), { logger });
+  try {
+    const base = await store.create('k', new Uint8Array([0]));
+    // Issued together, so they share one transaction: one CAS wins, one loses, a bad lease
+    // fails alone, and the rest are written.
+    const results = await Promise.allSettled([
+      store.update('k', new Uint8Array([1]), base.revision),
+      store.update('k', new Uint8Array([2]), base.revision),
+      store.create('bad', new Uint8Array([3]), { lease: 999_999 }),
+      ...Array.from({ length: 20 }, (_, i) => store.create(`g/${i}`, new Uint8Array([i]))),
+    ]);
+    const [first, second, bad, ...rest] = results;
+    expect(first).toMatchObject({ status: 'fulfilled', value: { succeeded: true } });
+    expect(second).toMatchObject({ status: 'fulfilled', value: { succeeded: false } });
+    expect(bad?.status === 'rejected' ? bad.reason : undefined).toBeInstanceOf(StoreLeaseNotFoundError);
+    const revisions = rest.map((r) => (r.status === 'fulfilled' ? r.value.revision : 0));
+    expect(revisions).toEqual(Array.from({ length: 20 }, (_, i) => base.revision + 2 + i));
+    expect(await store.currentRevision()).toBe(base.revision + 21);
+    expect((await store.get('bad')).kv).toBeUndefined();
+  } finally {
+    await store.close();
+  }
+});

@@ -267,23 +267,79 @@ export class SqliteStore implements Store {
     return this.write(() => this.deleteInTx(k, key, expectedModRevision));
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction; on commit, publishes the events it queued. */
-  private write<T>(fn: () => T): T {
+  /**
+   * Queues `fn` for the next group commit and resolves once it is committed (on disk).
+   *
+   * Group commit: every write queued while the previous commit's fsync blocked the thread runs
+   * in ONE transaction, each write in its own savepoint (a write that throws rolls back alone),
+   * so one fsync acknowledges them all. A slow disk then costs latency, not throughput: with a
+   * 4 ms fsync, one transaction per write would top out at 250 writes/s.
+   */
+  private write<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreClosedError(this.backend));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private queue: { fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }[] = [];
+  private flushScheduled = false;
+
+  private asStoreError(err: unknown): unknown {
+    if (err instanceof Error && err.name.startsWith('Store')) return err;
+    return new StoreUnavailableError(`SQLite write to ${this.path} failed: ${String(err)}`, { cause: err });
+  }
+
+  /** Commits every queued write in one transaction, then publishes events and settles them. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    if (this.closed) {
+      for (const op of batch) op.reject(new StoreClosedError(this.backend));
+      return;
+    }
     const before = this.revision;
     const pending: StoreEvent[] = [];
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     this.pendingEvents = pending;
     try {
-      const result = this.db.transaction(fn).immediate();
-      this.publish(pending);
-      return result;
+      this.db
+        .transaction(() => {
+          for (const op of batch) {
+            const revision = this.revision;
+            const events = pending.length;
+            try {
+              // Nested: better-sqlite3 runs it in a SAVEPOINT.
+              outcomes.push({ ok: true, value: this.db.transaction(op.fn)() });
+            } catch (error) {
+              this.revision = revision;
+              pending.length = events;
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
     } catch (err) {
-      // The transaction rolled back: forget the revisions it would have used.
+      // The commit failed: nothing of the batch is written; forget the revisions it used.
       this.revision = before;
-      if (err instanceof Error && err.name.startsWith('Store')) throw err;
-      throw new StoreUnavailableError(`SQLite write to ${this.path} failed: ${String(err)}`, { cause: err });
+      const error = this.asStoreError(err);
+      for (const op of batch) op.reject(error);
+      return;
     } finally {
       this.pendingEvents = undefined;
     }
+    this.publish(pending);
+    batch.forEach((op, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok === true) op.resolve(outcome.value);
+      else op.reject(this.asStoreError(outcome?.error));
+    });
   }
 
   private pendingEvents: StoreEvent[] | undefined;
@@ -426,12 +482,12 @@ export class SqliteStore implements Store {
 
   async revokeLease(lease: number): Promise<void> {
     this.checkOpen();
-    this.revoke(lease);
+    await this.revoke(lease);
   }
 
   /** Deletes the lease and, as ordinary deletes that watchers see, every key attached to it. */
-  private revoke(lease: number): void {
-    this.write(() => {
+  private revoke(lease: number): Promise<void> {
+    return this.write(() => {
       for (const { key } of this.stmts.leaseKeys.all(lease)) this.deleteInTx(key, key.toString('utf8'), undefined);
       this.stmts.deleteLease.run(lease);
     });
@@ -442,7 +498,7 @@ export class SqliteStore implements Store {
     try {
       for (const { id } of this.stmts.expiredLeases.all(Date.now())) {
         this.logger.debug({ lease: id }, 'lease expired');
-        this.revoke(id);
+        this.revoke(id).catch((err: unknown) => this.logger.error({ err, lease: id }, 'lease expiry failed'));
       }
     } catch (err) {
       this.logger.error({ err }, 'lease sweep failed');
@@ -451,6 +507,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Writes already accepted are committed, not dropped.
+    this.flush();
     this.closed = true;
     clearInterval(this.sweeper);
     await this.checkpointer.close();
