@@ -17,6 +17,7 @@ const nodeArb = fc.record({
   milliCpu: fc.integer({ min: 0, max: 8000 }),
   memoryMi: fc.integer({ min: 0, max: 16384 }),
   pods: fc.integer({ min: 0, max: 12 }),
+  gpus: fc.integer({ min: 0, max: 4 }),
   zone: fc.constantFrom('a', 'b', 'c'),
   cordoned: fc.boolean(),
   tainted: fc.boolean(),
@@ -25,6 +26,7 @@ const nodeArb = fc.record({
 const podArb = fc.record({
   milliCpu: fc.integer({ min: 0, max: 3000 }),
   memoryMi: fc.integer({ min: 0, max: 4096 }),
+  gpus: fc.constantFrom(0, 0, 0, 1, 2),
   owner: fc.constantFrom('', 'rs-1', 'rs-2'),
   tolerates: fc.boolean(),
   hostPort: fc.constantFrom(0, 0, 0, 80, 443),
@@ -41,6 +43,7 @@ type PodSpec = ValueOf<typeof podArb>;
 function buildNodes(specs: readonly NodeSpec[]) {
   return specs.map((n, i) => {
     const b = makeNode(`n${i}`).cpu(`${n.milliCpu}m`).memory(`${n.memoryMi}Mi`).pods(n.pods).label(ZONE, n.zone);
+    if (n.gpus > 0) b.resource('nvidia.com/gpu', String(n.gpus));
     if (n.cordoned) b.unschedulable();
     if (n.tainted) b.taint('dedicated', 'x', 'NoSchedule');
     return b.build();
@@ -51,6 +54,7 @@ function buildPod(spec: PodSpec, i: number): Pod {
   const b = makePod(`p${i}`);
   if (spec.milliCpu > 0) b.cpu(`${spec.milliCpu}m`);
   if (spec.memoryMi > 0) b.memory(`${spec.memoryMi}Mi`);
+  if (spec.gpus > 0) b.request('nvidia.com/gpu', String(spec.gpus));
   if (spec.owner !== '') b.owner(spec.owner);
   if (spec.tolerates) b.toleration('dedicated', 'Equal', 'x', 'NoSchedule');
   if (spec.hostPort > 0) b.hostPort(spec.hostPort);
@@ -74,7 +78,7 @@ function run(snapshot: Snapshot, pods: readonly Pod[], seed: number, profile: Pr
 }
 
 describe('scheduling properties', () => {
-  it('never exceeds a node’s cpu, memory or pod slots, never binds to a cordoned or untolerated node, never double-books a host port', () => {
+  it('never exceeds a node’s cpu, memory, GPUs or pod slots, never binds to a cordoned or untolerated node, never double-books a host port', () => {
     fc.assert(
       fc.property(fc.array(nodeArb, { minLength: 1, maxLength: 12 }), fc.array(podArb, { maxLength: 60 }), fc.integer(), profileArb, (nodeSpecs, podSpecs, seed, profile) => {
         const snapshot = buildSnapshot(buildNodes(nodeSpecs), []);
@@ -84,10 +88,12 @@ describe('scheduling properties', () => {
           const spec = nodeSpecs[node.index]!;
           let cpu = 0;
           let memory = 0;
+          let gpus = 0;
           const ports = new Set<number>();
           for (const p of node.pods) {
             cpu += p.milliCpu;
             memory += p.memory;
+            for (const [name, amount] of p.otherRequests) if (name === 'nvidia.com/gpu') gpus += amount;
             for (const hp of p.hostPorts) {
               expect(ports.has(hp.port)).toBe(false);
               ports.add(hp.port);
@@ -98,6 +104,7 @@ describe('scheduling properties', () => {
           expect(cpu).toBeLessThanOrEqual(spec.milliCpu);
           expect(memory).toBeLessThanOrEqual(spec.memoryMi * 1024 * 1024);
           expect(node.pods.length).toBeLessThanOrEqual(spec.pods);
+          expect(gpus).toBeLessThanOrEqual(spec.gpus);
           if (spec.cordoned) expect(node.pods).toHaveLength(0);
         }
         expect(placed.filter((p) => p !== null).length).toBe(snapshot.nodes.reduce((sum, n) => sum + n.pods.length, 0));

@@ -31,6 +31,8 @@ export interface NodeInfo {
   readonly allocatableMilliCpu: number;
   readonly allocatableMemory: number;
   readonly allocatablePods: number;
+  /** Other allocatable resources (ephemeral-storage, nvidia.com/gpu...), in whole units. */
+  readonly allocatableOther: ReadonlyMap<string, number>;
   readonly taints: readonly TaintInfo[];
   readonly hasPreferNoScheduleTaint: boolean;
   /** spec.unschedulable: cordoned. */
@@ -48,6 +50,8 @@ export interface NodeInfo {
   nonZeroRequestedMilliCpu: number;
   nonZeroRequestedMemory: number;
   readonly pods: PodInfo[];
+  /** Requests of bound pods for the resources in allocatableOther (and any others they ask for). */
+  readonly requestedOther: Map<string, number>;
   /** "TCP/80" -> host IPs in use on that protocol and port. */
   readonly usedPorts: Map<string, Map<string, number>>;
 }
@@ -87,6 +91,11 @@ export function digestNode(node: Node, index: number): NodeInfo {
     allocatableMilliCpu: quantity(allocatable['cpu'], parseCpuMillis),
     allocatableMemory: quantity(allocatable['memory'], parseBytes),
     allocatablePods: quantity(allocatable['pods'], parseBytes),
+    allocatableOther: new Map(
+      Object.entries(allocatable)
+        .filter(([name]) => name !== 'cpu' && name !== 'memory' && name !== 'pods')
+        .map(([name, text]) => [name, quantity(text, parseBytes)]),
+    ),
     taints,
     hasPreferNoScheduleTaint: taints.some((t) => t.effect === 'PreferNoSchedule'),
     unschedulable: node.spec?.unschedulable === true,
@@ -98,6 +107,7 @@ export function digestNode(node: Node, index: number): NodeInfo {
     nonZeroRequestedMilliCpu: 0,
     nonZeroRequestedMemory: 0,
     pods: [],
+    requestedOther: new Map(),
     usedPorts: new Map(),
   };
 }

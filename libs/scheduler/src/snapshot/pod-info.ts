@@ -58,6 +58,8 @@ export interface PodInfo {
   /** Requests with Kubernetes' defaults for containers that ask for nothing; used by scores only. */
   readonly nonZeroMilliCpu: number;
   readonly nonZeroMemory: number;
+  /** Requests of other resources (ephemeral-storage, nvidia.com/gpu...), in whole units. */
+  readonly otherRequests: readonly (readonly [name: string, amount: number])[];
   readonly hostPorts: readonly HostPort[];
   readonly tolerations: readonly Toleration[];
   /** The app containers' images as written (ImageLocality normalizes them only if it runs). */
@@ -76,6 +78,18 @@ interface Requests {
   memory: number;
   nonZeroMilliCpu: number;
   nonZeroMemory: number;
+  /** Created on the first container that asks for something besides cpu and memory. */
+  other: Map<string, number> | undefined;
+}
+
+const BASIC_RESOURCES = new Set(['cpu', 'memory']);
+
+function addOther(total: Requests, name: string, text: string | undefined, path: string, init: boolean): void {
+  if (BASIC_RESOURCES.has(name) || isUnset(text)) return;
+  const amount = parseBytes(text, `${path}.resources.requests.${name}`);
+  total.other ??= new Map();
+  const current = total.other.get(name) ?? 0;
+  total.other.set(name, init ? Math.max(current, amount) : current + amount);
 }
 
 function isUnset(q: string | undefined): q is undefined | '' {
@@ -95,6 +109,10 @@ function addContainer(total: Requests, c: Container, path: string, init: boolean
   const bytes = isUnset(memory) ? 0 : parseBytes(memory, `${path}.resources.requests.memory`);
   const nonZeroMilliCpu = isUnset(cpu) ? DEFAULT_MILLI_CPU_REQUEST : milliCpu;
   const nonZeroMemory = isUnset(memory) ? DEFAULT_MEMORY_REQUEST : bytes;
+  if (requests !== undefined) for (const name in requests) addOther(total, name, requests[name], path, init);
+  if (limits !== undefined) {
+    for (const name in limits) if (requests?.[name] === undefined) addOther(total, name, limits[name], path, init);
+  }
   if (init) {
     // Init containers run one at a time before the app containers: the pod needs the largest.
     total.milliCpu = Math.max(total.milliCpu, milliCpu);
@@ -147,7 +165,7 @@ export function digestPod(pod: Pod): PodInfo {
   const meta = pod.metadata;
   const spec = pod.spec;
   const namespace = meta === undefined || isUnset(meta.namespace) ? DEFAULT_NAMESPACE : meta.namespace;
-  const requests: Requests = { milliCpu: 0, memory: 0, nonZeroMilliCpu: 0, nonZeroMemory: 0 };
+  const requests: Requests = { milliCpu: 0, memory: 0, nonZeroMilliCpu: 0, nonZeroMemory: 0, other: undefined };
   const ports: HostPort[] = [];
   const images: string[] = [];
   let ownerUid = '';
@@ -200,6 +218,7 @@ export function digestPod(pod: Pod): PodInfo {
     memory: requests.memory,
     nonZeroMilliCpu: requests.nonZeroMilliCpu,
     nonZeroMemory: requests.nonZeroMemory,
+    otherRequests: problem === undefined && requests.other !== undefined ? [...requests.other] : NONE,
     hostPorts: ports,
     tolerations: spec?.tolerations ?? NONE,
     images,

@@ -171,6 +171,7 @@ function applyPod(snapshot: Snapshot, node: NodeInfo, info: PodInfo, sign: 1 | -
   node.requestedMemory += sign * info.memory;
   node.nonZeroRequestedMilliCpu += sign * info.nonZeroMilliCpu;
   node.nonZeroRequestedMemory += sign * info.nonZeroMemory;
+  for (const [name, amount] of info.otherRequests) addCount(node.requestedOther, name, sign * amount);
   for (const p of info.hostPorts) {
     const key = portKey(p.protocol, p.port);
     let ips = node.usedPorts.get(key);

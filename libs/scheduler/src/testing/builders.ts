@@ -38,6 +38,11 @@ export class NodeBuilder {
     this.allocatable['pods'] = String(count);
     return this;
   }
+  /** Any other allocatable resource: resource('nvidia.com/gpu', '2'). */
+  resource(name: string, quantity: string): this {
+    this.allocatable[name] = quantity;
+    return this;
+  }
   label(key: string, value: string): this {
     this.labels[key] = value;
     return this;
@@ -100,7 +105,8 @@ export class PodBuilder {
   private get main(): Container {
     return this.containers[0]!;
   }
-  private request(resource: string, quantity: string): this {
+  /** A request of the main container for any resource: request('nvidia.com/gpu', '1'). */
+  request(resource: string, quantity: string): this {
     const requests = (this.main.resources ??= {}).requests ?? {};
     requests[resource] = quantity;
     this.main.resources.requests = requests;

@@ -23,6 +23,17 @@ describe('NodeResourcesFit filter', () => {
     expect(runFilter(PluginNames.NodeResourcesFit, pod.build(), [node().build()], b)['n']).toBe(want);
   });
 
+  it('checks other resources too, each by name, after the basic ones', () => {
+    const gpuNode = makeNode('n').cpu('2').memory('4Gi').resource('nvidia.com/gpu', '2').resource('ephemeral-storage', '10Gi');
+    const run = (pod: ReturnType<typeof makePod>, bound: ReturnType<typeof makePod>[] = []) =>
+      runFilter(PluginNames.NodeResourcesFit, pod.build(), [gpuNode.build()], bound.map((b) => b.node('n').build()))['n'];
+    expect(run(makePod('p').request('nvidia.com/gpu', '2'))).toBe('');
+    expect(run(makePod('p').request('nvidia.com/gpu', '1'), [makePod('b').request('nvidia.com/gpu', '2')])).toBe('Insufficient nvidia.com/gpu');
+    expect(run(makePod('p').request('example.com/fpga', '1'))).toBe('Insufficient example.com/fpga');
+    expect(run(makePod('p').cpu('3').request('ephemeral-storage', '20Gi'))).toBe(`${R.InsufficientCpu}; Insufficient ephemeral-storage`);
+    expect(run(makePod('p').request('ephemeral-storage', '5Gi'), [makePod('b').request('ephemeral-storage', '5Gi')])).toBe('');
+  });
+
   it('a limit without a request is the request', () => {
     const pod = makePod('p').build();
     pod.spec!.containers![0]!.resources = { limits: { cpu: '3' } };

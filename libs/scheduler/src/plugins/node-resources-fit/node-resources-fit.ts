@@ -18,6 +18,8 @@ export const NodeResourcesFitReasons = {
   TooManyPods: 'Too many pods',
   InsufficientCpu: 'Insufficient cpu',
   InsufficientMemory: 'Insufficient memory',
+  /** Followed by the resource name: "Insufficient nvidia.com/gpu". */
+  Insufficient: 'Insufficient',
 } as const;
 
 const TOO_MANY_PODS = 1;
@@ -48,6 +50,7 @@ function mostAllocated(requested: number, capacity: number): number {
 export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   readonly name = PluginNames.NodeResourcesFit;
   private readonly scoreResource: (requested: number, capacity: number) => number;
+  private readonly otherRefusals = new Map<string, Refusal>();
 
   constructor(strategy: ScoringStrategy) {
     this.scoreResource = strategy === 'MostAllocated' ? mostAllocated : leastAllocated;
@@ -60,7 +63,22 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
     // overcommitted node.
     if (pod.milliCpu > 0 && pod.milliCpu > node.allocatableMilliCpu - node.requestedMilliCpu) mask |= INSUFFICIENT_CPU;
     if (pod.memory > 0 && pod.memory > node.allocatableMemory - node.requestedMemory) mask |= INSUFFICIENT_MEMORY;
+    if (pod.otherRequests.length > 0) return this.filterOther(pod, node, mask);
     return mask === 0 ? null : REFUSALS[mask]!;
+  }
+
+  /** Extended resources (a GPU, ephemeral-storage): rare, so built and cached by reason list. */
+  private filterOther(pod: PodInfo, node: NodeInfo, mask: number): FilterStatus {
+    const reasons = REFUSALS[mask]?.reasons.slice() ?? [];
+    for (const [name, amount] of pod.otherRequests) {
+      const free = (node.allocatableOther.get(name) ?? 0) - (node.requestedOther.get(name) ?? 0);
+      if (amount > 0 && amount > free) reasons.push(`${NodeResourcesFitReasons.Insufficient} ${name}`);
+    }
+    if (reasons.length === 0) return null;
+    const key = reasons.join('\n');
+    let r = this.otherRefusals.get(key);
+    if (r === undefined) this.otherRefusals.set(key, (r = refusal('Unschedulable', ...reasons)));
+    return r;
   }
 
   /** Already 0..MAX_NODE_SCORE: the mean of the cpu and memory scores. */
