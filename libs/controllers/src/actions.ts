@@ -209,3 +209,16 @@ export function requeueAfter(...delays: readonly (number | undefined)[]): Requeu
 
 /** Template-only type re-exported so callers of the rollback helpers need one import. */
 export type { PodTemplateSpec };
+
+export interface StatusByKind {
+  ReplicaSet: ReplicaSetStatus;
+  Deployment: DeploymentStatus;
+  DaemonSet: DaemonSetStatus;
+  Job: JobStatus;
+}
+
+/** The status a reconcile writes for an object of `kind`, typed, or undefined if none. */
+export function statusUpdateOf<K extends keyof StatusByKind>(actions: readonly Action[], kind: K): StatusByKind[K] | undefined {
+  const a = actions.find((x): x is UpdateStatus => x.type === 'UpdateStatus' && x.target.kind === kind);
+  return a?.status as StatusByKind[K] | undefined;
+}
