@@ -1,0 +1,249 @@
+/**
+ * The tsk.v1.Objects gRPC service: decodes requests, calls the verbs, encodes answers. Requests
+ * are decoded by a wrapper that turns undecodable bytes into INVALID_ARGUMENT (grpc-js itself
+ * would answer INTERNAL), and Watch frames are encoded once per event in the watch cache and
+ * passed through as bytes.
+ */
+import {
+  status as Status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import {
+  InvalidError,
+  ObjectsService,
+  kindOf,
+  parseManifests,
+  unwrap,
+  wrap,
+  type ApplyManifestRequest,
+  type ApplyRequest,
+  type ApplyResponse,
+  type CreateRequest,
+  type DeleteRequest,
+  type GetRequest,
+  type ListRequest,
+  type ListResponse,
+  type TskObject,
+  type UpdateRequest,
+  type VersionResponse,
+  type WatchRequest,
+} from '@tsk/api';
+import { type Logger } from '@tsk/log';
+import { applyObjects, type ApplyOutput } from './apply.js';
+import { deleteObject } from './deletion.js';
+import { toStatus } from './errors-to-grpc.js';
+import { type Metrics } from './metrics.js';
+import { type NamespaceLifecycle } from './namespace-lifecycle.js';
+import { type Storage } from './storage.js';
+import { type Watches } from './watches.js';
+
+/** A request as the wrapped deserializer hands it over. */
+type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+export interface ServiceDeps {
+  readonly storage: Storage;
+  readonly watches: Watches;
+  readonly namespaces: NamespaceLifecycle;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly version: Omit<VersionResponse, 'storeBackend'>;
+}
+
+/** ObjectsService with a deserializer that never throws and a Watch serializer that passes bytes. */
+export function objectsDefinition(): ServiceDefinition {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(ObjectsService)) {
+    const m = method as { requestDeserialize: (b: Buffer) => unknown; responseSerialize: (v: never) => Buffer };
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): Decoded<unknown> => {
+        try {
+          return { ok: true, value: m.requestDeserialize(bytes) };
+        } catch (err) {
+          return { ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
+      },
+      responseSerialize: (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : m.responseSerialize(value as never)),
+    };
+  }
+  return out as unknown as ServiceDefinition;
+}
+
+function objectOf(o: TskObject | undefined): ReturnType<typeof unwrap> {
+  if (o === undefined) throw new InvalidError('required field is missing', 'object');
+  return unwrap(o);
+}
+
+function applyResponse(results: readonly ApplyOutput[]): ApplyResponse {
+  return { results: results.map((r) => ({ object: wrap(kindOf(r.object.kind ?? ''), r.object), action: r.action })) };
+}
+
+export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplementation {
+  const { storage, watches, metrics, logger } = deps;
+
+  function unary<Req, Res>(method: string, work: (req: Req, signal: AbortSignal) => Promise<Res>) {
+    return (call: ServerUnaryCall<Decoded<Req>, Res>, callback: sendUnaryData<Res>): void => {
+      const started = performance.now();
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      const finish = (code: Status, err: Parameters<sendUnaryData<Res>>[0], value?: Res): void => {
+        metrics.observe(method, Status[code] ?? String(code), (performance.now() - started) / 1000);
+        if (value === undefined) callback(err);
+        else callback(null, value);
+      };
+      const req = call.request;
+      const run = async (): Promise<Res> => {
+        if (!req.ok) throw new InvalidError(`the request does not decode as a ${method} request: ${req.error}`);
+        return work(req.value, abort.signal);
+      };
+      run().then(
+        (value) => finish(Status.OK, null, value),
+        (err: unknown) => {
+          const s = toStatus(err, logger, method);
+          finish(s.code, s);
+        },
+      );
+    };
+  }
+
+  const writeOptions = (dryRun: boolean | undefined, signal: AbortSignal): { dryRun: boolean; signal: AbortSignal } => ({
+    dryRun: dryRun === true,
+    signal,
+  });
+
+  return {
+    get: unary('Get', async (req: GetRequest) => {
+      const info = kindOf(req.kind ?? '');
+      return wrap(info, await storage.get(info, req.namespace ?? '', req.name ?? ''));
+    }),
+
+    list: unary('List', async (req: ListRequest, signal): Promise<ListResponse> => {
+      const info = kindOf(req.kind ?? '');
+      const page = await storage.list(
+        info,
+        {
+          namespace: req.namespace ?? '',
+          labelSelector: req.labelSelector ?? '',
+          fieldSelector: req.fieldSelector ?? '',
+          limit: req.limit ?? 0,
+          continueToken: req.continue ?? '',
+        },
+        signal,
+      );
+      return {
+        metadata: { resourceVersion: page.resourceVersion, continue: page.continueToken },
+        items: page.items.map((o) => wrap(info, o)),
+      };
+    }),
+
+    create: unary('Create', async (req: CreateRequest, signal) => {
+      const { info, object } = objectOf(req.object);
+      return wrap(info, await storage.create(info, object, writeOptions(req.dryRun, signal)));
+    }),
+
+    update: unary('Update', async (req: UpdateRequest, signal) => {
+      const { info, object } = objectOf(req.object);
+      return wrap(info, await storage.update(info, object, false, writeOptions(req.dryRun, signal)));
+    }),
+
+    updateStatus: unary('UpdateStatus', async (req: UpdateRequest, signal) => {
+      const { info, object } = objectOf(req.object);
+      return wrap(info, await storage.update(info, object, true, writeOptions(req.dryRun, signal)));
+    }),
+
+    delete: unary('Delete', async (req: DeleteRequest, signal) => {
+      const info = kindOf(req.kind ?? '');
+      const result = await deleteObject(storage, info, req.namespace ?? '', req.name ?? '', {
+        ...(req.propagationPolicy === undefined ? {} : { propagationPolicy: req.propagationPolicy }),
+        ...(req.resourceVersion === undefined ? {} : { resourceVersion: req.resourceVersion }),
+        ...(req.uid === undefined ? {} : { uid: req.uid }),
+        ...(req.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: req.gracePeriodSeconds }),
+        ...writeOptions(req.dryRun, signal),
+      });
+      if (info.kind === 'Namespace') deps.namespaces.kick();
+      return wrap(info, result);
+    }),
+
+    apply: unary('Apply', async (req: ApplyRequest, signal) => {
+      const inputs = (req.objects ?? []).map((o, i) => ({ ...objectOf(o), index: i + 1 }));
+      const results = await applyObjects(storage, inputs, { ...writeOptions(req.dryRun, signal), namespace: req.namespace ?? '' });
+      return applyResponse(results);
+    }),
+
+    applyManifest: unary('ApplyManifest', async (req: ApplyManifestRequest, signal) => {
+      const filename = req.filename !== undefined && req.filename !== '' ? req.filename : '<manifest>';
+      const docs = parseManifests(req.manifest ?? '', filename);
+      const results = await applyObjects(storage, docs, {
+        ...writeOptions(req.dryRun, signal),
+        namespace: req.namespace ?? '',
+        filename,
+      });
+      return applyResponse(results);
+    }),
+
+    watch: (call: ServerWritableStream<Decoded<WatchRequest>, Buffer>): void => {
+      const started = performance.now();
+      const abort = new AbortController();
+      let ended = false;
+      const sink = {
+        write: (frame: Buffer): boolean => {
+          if (ended) return true;
+          try {
+            return call.write(frame);
+          } catch {
+            return true; // the client has gone; 'cancelled' cleans up
+          }
+        },
+        onDrain: (listener: () => void): void => void call.on('drain', listener),
+        end: (): void => {
+          if (ended) return;
+          ended = true;
+          call.end();
+        },
+      };
+      call.on('cancelled', () => {
+        abort.abort();
+        ended = true;
+      });
+      const req = call.request;
+      const run = async (): Promise<void> => {
+        if (!req.ok) throw new InvalidError(`the request does not decode as a Watch request: ${req.error}`);
+        const r = req.value;
+        const info = kindOf(r.kind ?? '');
+        const watcher = await watches.watch(
+          info,
+          {
+            namespace: r.namespace ?? '',
+            labelSelector: r.labelSelector ?? '',
+            fieldSelector: r.fieldSelector ?? '',
+            resourceVersion: r.resourceVersion ?? '',
+            allowBookmarks: r.allowBookmarks === true,
+          },
+          sink,
+          abort.signal,
+        );
+        if (abort.signal.aborted) watcher.close();
+        else call.on('cancelled', () => watcher.close());
+      };
+      run().then(
+        () => metrics.observe('Watch', 'OK', (performance.now() - started) / 1000),
+        (err: unknown) => {
+          const s = toStatus(err, logger, 'Watch');
+          metrics.observe('Watch', Status[s.code] ?? String(s.code), (performance.now() - started) / 1000);
+          if (!ended) {
+            ended = true;
+            call.emit('error', s);
+          }
+        },
+      );
+    },
+
+    version: unary('Version', () =>
+      Promise.resolve({ ...deps.version, storeBackend: storage.store.backend } satisfies VersionResponse),
+    ),
+  };
+}

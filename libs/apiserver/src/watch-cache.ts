@@ -1,0 +1,236 @@
+/**
+ * The watch cache: one store watch per kind, fanned out to every client watching that kind, so a
+ * hundred watchers cost one store watch and one decode per change. Each cache keeps a window of
+ * recent events so a client can resume from a resourceVersion without touching the store; a
+ * resourceVersion older than the window (compacted, or before the cache could replay) is answered
+ * with 410 Expired, and the client lists again (Kubernetes' watch cache works the same way).
+ */
+import { WatchEvent, wrap, type KindInfo, type KindObject } from '@tsk/api';
+import { type Logger } from '@tsk/log';
+import { StoreCompactedError, type Store, type StoreEvent } from '@tsk/store';
+import { decodeStored, withResourceVersion } from './codec.js';
+import { kindPrefix } from './keys.js';
+import { bookmarkFrame, Watcher, type WatchSink } from './watcher.js';
+import { type ObjectFilter } from './storage.js';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+interface CachedEvent {
+  readonly revision: number;
+  readonly type: EventType;
+  readonly namespace: string;
+  /** After the change; for DELETED the last state, stamped with the deletion's revision. */
+  readonly object: KindObject;
+  /** Before the change (MODIFIED only): decides ADDED/DELETED for filtered watchers. */
+  readonly prev: KindObject | undefined;
+  readonly frames: Map<EventType, Buffer>;
+}
+
+export interface WatchCacheOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Events kept for resuming watchers. */
+  readonly windowSize: number;
+  /** Frames a watcher may have unsent before it is dropped with 410. */
+  readonly maxQueuedPerWatcher: number;
+  readonly bookmarkIntervalMs: number;
+}
+
+export interface AddWatcherOptions {
+  readonly sink: WatchSink;
+  readonly namespace: string;
+  readonly filter: ObjectFilter | undefined;
+  readonly afterRevision: number;
+  readonly allowBookmarks: boolean;
+  /** Frames to send first (the synthetic ADDED events of a watch without resourceVersion). */
+  readonly initial?: readonly Buffer[];
+}
+
+export class WatchCache {
+  private readonly info: KindInfo;
+  private readonly options: WatchCacheOptions;
+  private readonly logger: Logger;
+  private readonly abort = new AbortController();
+  private readonly watchers = new Set<Watcher>();
+  private events: CachedEvent[] = [];
+  /** Every event of this kind with revision >= windowStart is in `events`. */
+  private windowStart = 1;
+  /** The highest revision this cache has seen (or windowStart - 1). */
+  private lastRevision = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  failed: unknown;
+
+  constructor(info: KindInfo, options: WatchCacheOptions) {
+    this.info = info;
+    this.options = options;
+    this.logger = options.logger.child({ component: 'watch-cache', kind: info.kind });
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Starts the store watch far enough back to resume recent watchers (a restarted server too). */
+  async start(): Promise<void> {
+    const current = await this.options.store.currentRevision();
+    this.windowStart = Math.max(1, current - this.options.windowSize + 1);
+    this.lastRevision = this.windowStart - 1;
+    this.running = this.run();
+    this.timer = setInterval(() => this.bookmark(), this.options.bookmarkIntervalMs);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        const stream = this.options.store.watch(kindPrefix(this.info), { startRevision: this.windowStart, signal: this.abort.signal });
+        for await (const batch of stream) this.apply(batch);
+        return;
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        if (err instanceof StoreCompactedError) {
+          // History before the compaction is gone: the window starts there (or now).
+          const from = err.compactRevision > 0 ? err.compactRevision : (await this.options.store.currentRevision()) + 1;
+          this.logger.debug({ from }, 'watch window starts after compaction');
+          this.moveWindow(Math.max(from, this.lastRevision + 1), true);
+          this.lastRevision = this.windowStart - 1;
+          continue;
+        }
+        this.failed = err;
+        this.logger.error({ err }, 'store watch failed; ending every watch of this kind so clients resume');
+        for (const w of [...this.watchers]) w.close();
+        return;
+      }
+    }
+  }
+
+  private apply(batch: readonly StoreEvent[]): void {
+    for (const e of batch) {
+      const revision = e.kv.modRevision;
+      if (revision <= this.lastRevision) continue;
+      let event: CachedEvent;
+      try {
+        event = this.toCached(e);
+      } catch (err) {
+        // A value that does not decode is skipped rather than stopping the whole kind.
+        this.logger.error({ err, key: e.kv.key, revision }, 'cannot decode a stored object; skipped');
+        this.lastRevision = revision;
+        continue;
+      }
+      this.lastRevision = revision;
+      this.events.push(event);
+      for (const w of this.watchers) this.deliver(w, event);
+    }
+    const excess = this.events.length - this.options.windowSize;
+    if (excess > 0) {
+      this.windowStart = this.events[excess - 1]!.revision + 1;
+      this.events = this.events.slice(excess);
+    }
+  }
+
+  private toCached(e: StoreEvent): CachedEvent {
+    const revision = e.kv.modRevision;
+    if (e.type === 'delete') {
+      const last = e.prevKv === undefined ? undefined : decodeStored(this.info, e.prevKv);
+      const object = withResourceVersion(last ?? { metadata: {} }, revision);
+      return { revision, type: 'DELETED', namespace: object.metadata?.namespace ?? '', object, prev: undefined, frames: new Map() };
+    }
+    const object = decodeStored(this.info, e.kv);
+    const prev = e.prevKv === undefined ? undefined : decodeStored(this.info, e.prevKv);
+    const type: EventType = prev === undefined ? 'ADDED' : 'MODIFIED';
+    return { revision, type, namespace: object.metadata?.namespace ?? '', object, prev, frames: new Map() };
+  }
+
+  private frame(event: CachedEvent, type: EventType): Buffer {
+    let frame = event.frames.get(type);
+    if (frame === undefined) {
+      frame = Buffer.from(WatchEvent.encode({ type, object: wrap(this.info, event.object) }).finish());
+      event.frames.set(type, frame);
+    }
+    return frame;
+  }
+
+  /** Kubernetes' filtered-watch rule: entering the filter is ADDED, leaving it is DELETED. */
+  private deliver(w: Watcher, event: CachedEvent): void {
+    if (event.revision <= w.lastRevision) return;
+    if (w.namespace !== '' && event.namespace !== w.namespace) return;
+    let type: EventType | undefined = event.type;
+    if (w.filter !== undefined) {
+      const now = w.filter(event.object);
+      if (event.type === 'MODIFIED') {
+        const before = event.prev !== undefined && w.filter(event.prev);
+        type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
+      } else if (!now) {
+        type = undefined;
+      }
+    }
+    if (type === undefined) return;
+    w.push(this.frame(event, type), event.revision);
+  }
+
+  /** Attaches a client; throws ExpiredRevision when its revision is older than the window. */
+  addWatcher(options: AddWatcherOptions): Watcher {
+    if (this.failed !== undefined) throw new CacheFailedError(this.info.kind);
+    const watcher = new Watcher({
+      sink: options.sink,
+      namespace: options.namespace,
+      filter: options.filter,
+      afterRevision: options.afterRevision,
+      allowBookmarks: options.allowBookmarks,
+      maxQueued: Math.max(this.options.maxQueuedPerWatcher, (options.initial?.length ?? 0) + this.events.length),
+      onClose: (w) => this.watchers.delete(w),
+    });
+    if (options.afterRevision + 1 < this.windowStart) {
+      watcher.expire(`resourceVersion ${options.afterRevision} is too old (the oldest available is ${this.windowStart - 1}); list again`);
+      return watcher;
+    }
+    for (const frame of options.initial ?? []) watcher.push(frame, options.afterRevision);
+    for (const event of this.events) this.deliver(watcher, event);
+    if (!watcher.isClosed) this.watchers.add(watcher);
+    return watcher;
+  }
+
+  /** The store compacted up to `revision`: older resourceVersions now answer 410. */
+  compacted(revision: number): void {
+    // Attached watchers already have every event up to now: only new watchers are affected.
+    this.moveWindow(revision, false);
+  }
+
+  private moveWindow(start: number, expireAttached: boolean): void {
+    if (start <= this.windowStart) return;
+    this.windowStart = start;
+    const keep = this.events.findIndex((e) => e.revision >= start);
+    this.events = keep < 0 ? [] : this.events.slice(keep);
+    if (!expireAttached) return;
+    for (const w of [...this.watchers]) {
+      if (w.lastRevision + 1 < start) {
+        w.expire(`events after resourceVersion ${w.lastRevision} were compacted; list again`);
+      }
+    }
+  }
+
+  private bookmark(): void {
+    const revision = this.lastRevision;
+    let frame: Buffer | undefined;
+    for (const w of this.watchers) {
+      if (!w.allowBookmarks || w.pending > 0 || w.lastRevision >= revision) continue;
+      frame ??= bookmarkFrame(this.info, revision);
+      w.push(frame, revision);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (this.timer !== undefined) clearInterval(this.timer);
+    for (const w of [...this.watchers]) w.close();
+    await this.running;
+  }
+}
+
+export class CacheFailedError extends Error {
+  override name = 'CacheFailedError';
+  constructor(kind: string) {
+    super(`the watch cache of ${kind} has failed`);
+  }
+}
