@@ -4,6 +4,7 @@
  * each live key to its latest row so that get/list/count at the current revision never scan
  * history. Keys are BLOBs so that SQLite orders them by bytes, as etcd does.
  */
+import type { KeyValue, StoreEvent } from '../types.js';
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS log (
   revision INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,3 +50,33 @@ export interface EventRow extends LogRow {
 }
 
 export const KV_COLUMNS = 'l.revision, l.key, l.deleted, l.create_revision, l.lease, l.value';
+
+export const EMPTY = Buffer.alloc(0);
+
+export function toKv(row: LogRow): KeyValue {
+  return {
+    key: row.key.toString('utf8'),
+    value: row.value,
+    createRevision: row.create_revision,
+    modRevision: row.revision,
+    lease: row.lease,
+  };
+}
+
+export function toEvent(row: EventRow): StoreEvent {
+  const key = row.key.toString('utf8');
+  const prevKv: KeyValue | undefined =
+    row.p_revision === null
+      ? undefined
+      : {
+          key,
+          value: row.p_value ?? EMPTY,
+          createRevision: row.p_create_revision ?? 0,
+          modRevision: row.p_revision,
+          lease: row.p_lease ?? 0,
+        };
+  if (row.deleted === 1) {
+    return { type: 'delete', kv: { key, value: EMPTY, createRevision: 0, modRevision: row.revision, lease: 0 }, prevKv };
+  }
+  return { type: 'put', kv: toKv(row), prevKv };
+}

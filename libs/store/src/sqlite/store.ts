@@ -31,7 +31,7 @@ import type {
 } from '../types.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireLock } from './lock.js';
-import { type EventRow, KV_COLUMNS, type LogRow, SCHEMA } from './schema.js';
+import { type EventRow, EMPTY, KV_COLUMNS, type LogRow, SCHEMA, toEvent, toKv } from './schema.js';
 
 const KV = KV_COLUMNS;
 
@@ -106,35 +106,6 @@ const RING_SIZE_DEFAULT = 8192;
 /** Rows per catch-up query, so a far-behind watcher neither blocks the loop nor buffers it all. */
 const CATCH_UP_BATCH = 1000;
 
-const EMPTY = Buffer.alloc(0);
-
-function toKv(row: LogRow): KeyValue {
-  return {
-    key: row.key.toString('utf8'),
-    value: row.value,
-    createRevision: row.create_revision,
-    modRevision: row.revision,
-    lease: row.lease,
-  };
-}
-
-function toEvent(row: EventRow): StoreEvent {
-  const key = row.key.toString('utf8');
-  const prevKv: KeyValue | undefined =
-    row.p_revision === null
-      ? undefined
-      : {
-          key,
-          value: row.p_value ?? EMPTY,
-          createRevision: row.p_create_revision ?? 0,
-          modRevision: row.p_revision,
-          lease: row.p_lease ?? 0,
-        };
-  if (row.deleted === 1) {
-    return { type: 'delete', kv: { key, value: EMPTY, createRevision: 0, modRevision: row.revision, lease: 0 }, prevKv };
-  }
-  return { type: 'put', kv: toKv(row), prevKv };
-}
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
