@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapBusybox, createImage, ImageStore, rootfsFor, writeLayer, type TarSourceEntry } from '@tsk/images';
+import { bootstrapBusybox, createImage, diskBytes, ImageStore, rootfsFor, writeLayer, type TarSourceEntry } from '@tsk/images';
 import { file, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
@@ -87,6 +87,24 @@ describe('rootfsFor', () => {
     } finally {
       execFileSync('umount', [a.target]);
     }
+  });
+});
+
+describe('many containers', () => {
+  it('100 containers from one image add only their own (empty) upper dirs to the disk', async () => {
+    const store = await ImageStore.open(dirs.make('hundred'));
+    await bootstrapBusybox(store);
+    const containers = dirs.make('hundred-c');
+    await rootfsFor(store, 'busybox', path.join(containers, 'first'));
+    const storeBytes = await diskBytes(store.root);
+    const before = await diskBytes(containers);
+    for (let i = 0; i < 100; i++) await rootfsFor(store, 'busybox', path.join(containers, `c${i}`));
+    const perContainer = ((await diskBytes(containers)) - before) / 100;
+    // upper/, work/ and rootfs/ plus the container dir: four directory blocks each.
+    expect(perContainer).toBeLessThanOrEqual(4 * 4096);
+    // Only the last-used marker may change in the store; no layer is unpacked twice.
+    expect(Math.abs((await diskBytes(store.root)) - storeBytes)).toBeLessThanOrEqual(4096);
+    expect(await store.layers.list()).toHaveLength(1);
   });
 });
 
