@@ -3,9 +3,9 @@
  * that match, not to the size of the cluster:
  *  - by label (key=value -> pods and their node), so a selector that pins a label (every
  *    matchLabels does) visits only the pods carrying it;
- *  - by required anti-affinity term, grouped by identical terms (every replica of a workload
- *    repeats its template's), so checking bound pods' anti-affinity against an incoming pod costs
- *    one selector match per distinct term.
+ *  - by affinity term, grouped by identical terms (every replica of a workload repeats its
+ *    template's), so checking bound pods' terms against an incoming pod costs one selector match
+ *    per distinct term: required anti-affinity for filtering, the others for scoring.
  */
 import { type Selector } from '@tsk/api';
 import { selectorMatches, type AffinityTerm, type PodInfo } from './pod-info.js';
@@ -14,17 +14,48 @@ function labelKey(key: string, value: string): string {
   return `${key}\u0000${value}`;
 }
 
-/** Pods sharing one required anti-affinity term, and where they are. */
-export interface AntiAffinityGroup {
+/** Bound pods sharing one affinity term (and weight), and where they are. */
+export interface TermGroup {
   readonly term: AffinityTerm;
+  /**
+   * For scoring groups: what each such pod adds to a matching incoming pod's score in its domain
+   * (preferred affinity +weight, preferred anti-affinity -weight, required affinity +1 as
+   * Kubernetes' hardPodAffinityWeight). 0 for required anti-affinity groups.
+   */
+  readonly weight: number;
   /** Node index -> pods of this group there. */
   readonly nodes: Map<number, number>;
+}
+
+/** Kubernetes' default hardPodAffinityWeight: bound pods' required affinity, as a preference. */
+const HARD_POD_AFFINITY_WEIGHT = 1;
+
+function addToGroup(groups: Map<string, TermGroup>, key: string, term: AffinityTerm, weight: number, nodeIndex: number, delta: 1 | -1): void {
+  let group = groups.get(key);
+  if (group === undefined) {
+    if (delta < 0) return;
+    groups.set(key, (group = { term, weight, nodes: new Map() }));
+  }
+  const n = (group.nodes.get(nodeIndex) ?? 0) + delta;
+  if (n > 0) group.nodes.set(nodeIndex, n);
+  else group.nodes.delete(nodeIndex);
+  if (group.nodes.size === 0) groups.delete(key);
 }
 
 export class PodIndex {
   private readonly byLabel = new Map<string, Map<PodInfo, number>>();
   private readonly all = new Map<PodInfo, number>();
-  readonly antiAffinityGroups = new Map<string, AntiAffinityGroup>();
+  readonly antiAffinityGroups = new Map<string, TermGroup>();
+  readonly scoringGroups = new Map<string, TermGroup>();
+
+  private updateGroups(pod: PodInfo, nodeIndex: number, delta: 1 | -1): void {
+    for (const term of pod.requiredAntiAffinity) addToGroup(this.antiAffinityGroups, term.id, term, 0, nodeIndex, delta);
+    for (const term of pod.requiredAffinity) {
+      addToGroup(this.scoringGroups, `${HARD_POD_AFFINITY_WEIGHT} ${term.id}`, term, HARD_POD_AFFINITY_WEIGHT, nodeIndex, delta);
+    }
+    for (const { weight, term } of pod.preferredAffinity) addToGroup(this.scoringGroups, `${weight} ${term.id}`, term, weight, nodeIndex, delta);
+    for (const { weight, term } of pod.preferredAntiAffinity) addToGroup(this.scoringGroups, `${-weight} ${term.id}`, term, -weight, nodeIndex, delta);
+  }
 
   add(pod: PodInfo, nodeIndex: number): void {
     this.all.set(pod, nodeIndex);
@@ -34,11 +65,7 @@ export class PodIndex {
       if (pods === undefined) this.byLabel.set(k, (pods = new Map()));
       pods.set(pod, nodeIndex);
     }
-    for (const term of pod.requiredAntiAffinity) {
-      let group = this.antiAffinityGroups.get(term.id);
-      if (group === undefined) this.antiAffinityGroups.set(term.id, (group = { term, nodes: new Map() }));
-      group.nodes.set(nodeIndex, (group.nodes.get(nodeIndex) ?? 0) + 1);
-    }
+    this.updateGroups(pod, nodeIndex, 1);
   }
 
   remove(pod: PodInfo, nodeIndex: number): void {
@@ -49,14 +76,7 @@ export class PodIndex {
       pods?.delete(pod);
       if (pods?.size === 0) this.byLabel.delete(k);
     }
-    for (const term of pod.requiredAntiAffinity) {
-      const group = this.antiAffinityGroups.get(term.id);
-      if (group === undefined) continue;
-      const n = (group.nodes.get(nodeIndex) ?? 0) - 1;
-      if (n > 0) group.nodes.set(nodeIndex, n);
-      else group.nodes.delete(nodeIndex);
-      if (group.nodes.size === 0) this.antiAffinityGroups.delete(term.id);
-    }
+    this.updateGroups(pod, nodeIndex, -1);
   }
 
   /**

@@ -94,3 +94,31 @@ describe('InterPodAffinity score (preferred terms)', () => {
     expect(runScore(PluginNames.InterPodAffinity, pod.build(), nodes, [cache])).toEqual(want);
   });
 });
+
+describe('InterPodAffinity score (bound pods’ terms toward the incoming pod)', () => {
+  const cases = [
+    {
+      name: 'a bound pod preferring web pods near it draws them to its zone',
+      bound: makePod('fan').preferPodAffinity(5, web, ZONE).node('b1').build(),
+      want: { a1: 0, a2: 0, b1: 100, nozone: 0 },
+    },
+    {
+      name: 'a bound pod requiring web pods near it counts as a preference',
+      bound: makePod('needy').podAffinityTo(web).node('a2').build(),
+      want: { a1: 0, a2: 100, b1: 0, nozone: 0 },
+    },
+    {
+      name: 'a bound pod preferring web pods away pushes them off its node',
+      bound: makePod('shy').preferPodAntiAffinity(5, web).node('a1').build(),
+      want: { a1: 0, a2: 100, b1: 100, nozone: 100 },
+    },
+  ];
+  it.each(cases)('$name', ({ bound, want }) => {
+    expect(runScore(PluginNames.InterPodAffinity, makePod('p').label('app', 'web').build(), nodes, [bound])).toEqual(want);
+  });
+
+  it('ignores bound pods whose terms do not select the incoming pod', () => {
+    const bound = makePod('fan').preferPodAffinity(5, web, ZONE).node('b1').build();
+    expect(runScore(PluginNames.InterPodAffinity, makePod('p').label('app', 'db').build(), nodes, [bound])).toBe('skipped');
+  });
+});

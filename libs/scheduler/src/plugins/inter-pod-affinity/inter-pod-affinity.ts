@@ -147,18 +147,40 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     return null;
   }
 
+  /**
+   * Both directions, as Kubernetes: the incoming pod's preferred terms toward bound pods, and bound
+   * pods' terms toward the incoming pod (their preferences, and their required affinity at
+   * weight 1), each adding to the domain of the bound pod's node.
+   */
   preScore(state: CycleState, pod: PodInfo, snapshot: Snapshot): PreScoreStatus {
-    if (pod.preferredAffinity.length === 0 && pod.preferredAntiAffinity.length === 0) return SKIP;
+    const groups = snapshot.podIndex.scoringGroups;
+    if (pod.preferredAffinity.length === 0 && pod.preferredAntiAffinity.length === 0 && groups.size === 0) return SKIP;
     const byKey = new Map<string, DomainValues<Float64Array>>();
-    const add = (term: AffinityTerm, weight: number): void => {
+    const entryFor = (topologyKey: string): DomainValues<Float64Array> => {
+      let entry = byKey.get(topologyKey);
+      if (entry === undefined) {
+        const domains = topologyDomains(snapshot.domainCache, snapshot.nodes, topologyKey);
+        byKey.set(topologyKey, (entry = { domains, values: new Float64Array(domains.values.length) }));
+      }
+      return entry;
+    };
+    const incoming = (term: AffinityTerm, weight: number): void => {
       if (weight === 0) return;
-      const { domains, values: counts } = countTerm(snapshot, term);
-      let entry = byKey.get(term.topologyKey);
-      if (entry === undefined) byKey.set(term.topologyKey, (entry = { domains, values: new Float64Array(domains.values.length) }));
+      const { values: counts } = countTerm(snapshot, term);
+      const entry = entryFor(term.topologyKey);
       for (let d = 0; d < counts.length; d++) entry.values[d] = entry.values[d]! + weight * counts[d]!;
     };
-    for (const w of pod.preferredAffinity) add(w.term, w.weight);
-    for (const w of pod.preferredAntiAffinity) add(w.term, -w.weight);
+    for (const w of pod.preferredAffinity) incoming(w.term, w.weight);
+    for (const w of pod.preferredAntiAffinity) incoming(w.term, -w.weight);
+    for (const { term, weight, nodes } of groups.values()) {
+      if (weight === 0 || !termMatchesPod(term, pod)) continue;
+      const entry = entryFor(term.topologyKey);
+      for (const [nodeIndex, count] of nodes) {
+        const d = entry.domains.ofNode[nodeIndex]!;
+        if (d >= 0) entry.values[d] = entry.values[d]! + weight * count;
+      }
+    }
+    if (byKey.size === 0) return SKIP;
     state.write(PREFERRED, [...byKey.values()]);
     return null;
   }
