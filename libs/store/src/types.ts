@@ -65,7 +65,8 @@ export interface StoreEvent {
 export interface WatchOptions {
   /**
    * Deliver every event with revision >= startRevision, in revision order, none twice.
-   * (Added:) 0 means "from now": only writes after the watch starts, as in etcd.
+   * (Added:) 0 means "from now", as in etcd: writes after the first pull of the iterator. Pass
+   * an explicit revision (a list's revision + 1) when nothing may be missed.
    */
   readonly startRevision: number;
   readonly signal?: AbortSignal;
