@@ -9,3 +9,4 @@ export { seededRandom } from './common/names.js';
 export { templateHash } from './common/hash.js';
 export { resolveSurgeAndUnavailable } from './common/int-or-percent.js';
 export * from './deployment/index.js';
+export { reconcileJob, JobReasons, BACKOFF_BASE_MS, BACKOFF_MAX_MS, type JobInput } from './job/job.js';
