@@ -1,6 +1,6 @@
 // `tsctl image ...` as a user runs it, through the command tree image.ts builds (loaded from
 // tsctl's build output, since tests do not reach into another package's sources).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
@@ -58,6 +58,17 @@ describe('tsctl image', () => {
     expect(await tsctl('rm', 'example.com/me/bb:v1')).toBe('Untagged: example.com/me/bb:v1\n');
     // An explicit --root wins over $TSK_IMAGE_ROOT.
     expect(await tsctl('ls', '-q', '--root', dirs.make('cli-empty'))).toBe('');
+  });
+
+  it('builds from a Containerfile', async () => {
+    const ctx = dirs.make('cli-build');
+    writeFileSync(path.join(ctx, 'Containerfile'), 'FROM busybox\nARG WHO\nCOPY hello.txt /\nCMD ["cat", "/hello.txt"]\n');
+    writeFileSync(path.join(ctx, 'hello.txt'), 'hello\n');
+    const out = await tsctl('build', '-t', 'hello:1', '--build-arg', 'WHO=me', ctx);
+    expect(out).toMatch(/^STEP 1\/4: FROM busybox\n/);
+    expect(out).toMatch(/COMMIT hello:1\n--> [0-9a-f]{12}\nSuccessfully tagged hello:1\n[0-9a-f]{64}\n$/);
+    expect(await tsctl('build', '-t', 'hello:1', ctx)).toContain('--> CACHED');
+    expect(await tsctl('rm', 'hello:1')).toMatch(/^Untagged: hello:1\nDeleted: /);
   });
 
   it('pushes, pulls, saves and imports', async () => {

@@ -21,3 +21,6 @@ export { PlainProgress, TtyProgress, progressFor, silentProgress, formatBytes, t
 export { isLoopback } from './http.js';
 export { saveArchive, importArchive, type ArchiveFormat } from './archive.js';
 export { collectGarbage, prune, sweepOrphans, statfsUsage, diskBytes, type DiskUsage, type GcOptions, type GcResult, type PruneOptions, type PruneResult } from './gc.js';
+export { build, type BuildOptions } from './build.js';
+export { parseContainerfile, substitute, type Instruction } from './containerfile.js';
+export { IgnoreRules } from './context.js';

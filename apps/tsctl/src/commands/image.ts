@@ -1,5 +1,5 @@
 /**
- * tsctl image bootstrap|ls|inspect|tag|rm|pull|push|import|save|prune: the local image store
+ * tsctl image build|bootstrap|ls|inspect|tag|rm|pull|push|import|save|prune: the local image store
  * (`--root DIR`, else $TSK_IMAGE_ROOT, else /var/lib/tsk/images), printed as Docker prints it.
  * Progress of pull and push goes to stdout as Docker's does: in place on a terminal, plain lines
  * otherwise.
@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { createLogger, levelFromEnv } from '@tsk/log';
 import {
   bootstrap,
+  build,
   familiarName,
   familiarRepo,
   formatBytes,
@@ -94,6 +95,11 @@ function repoTag(name: string): [string, string] {
   return [familiar.slice(0, i), familiar.slice(i + 1)];
 }
 
+/** Commander's way of a repeatable option: each use appends. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function credentials(flag: string | undefined): Credentials | undefined {
   if (flag === undefined) return undefined;
   const i = flag.indexOf(':');
@@ -124,6 +130,35 @@ export function imageCommand(io: ImageIo = processIo()): Command {
   const logger = createLogger({ name: 'tsctl', level: levelFromEnv('warn') });
   const open = (c: Command): Promise<ImageStore> => ImageStore.open(imageRoot(c.optsWithGlobals<ImageFlags>().root, io.env), { logger });
   const progress = (): ProgressReporter => (io.isTTY === true ? new TtyProgress(io.stdout) : new PlainProgress(io.stdout));
+
+  cmd
+    .command('build')
+    .description('Build an image from a Containerfile (RUN is not supported yet)')
+    .argument('<context>', 'build context directory')
+    .option('-t, --tag <name>', 'name the image (repeatable)', collect, [])
+    .option('-f, --file <file>', 'Containerfile (default CONTEXT/Containerfile, else CONTEXT/Dockerfile)')
+    .option('--build-arg <key=value>', 'set a build argument (repeatable)', collect, [])
+    .option('--no-cache', 'do not reuse cached steps')
+    .action(async (context: string, opts: { tag?: string[]; file?: string; buildArg?: string[]; cache?: boolean }, c: Command) => {
+      const buildArgs: Record<string, string> = {};
+      for (const kv of opts.buildArg ?? []) {
+        const eq = kv.indexOf('=');
+        if (eq > 0) buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
+        else if (io.env[kv] !== undefined) buildArgs[kv] = io.env[kv] ?? '';
+      }
+      const epoch = io.env['SOURCE_DATE_EPOCH'];
+      const image = await build(await open(c), {
+        contextDir: context,
+        ...(opts.file !== undefined ? { file: opts.file } : {}),
+        tags: opts.tag ?? [],
+        buildArgs,
+        noCache: opts.cache === false,
+        output: (line) => io.stdout(`${line}\n`),
+        ...(epoch !== undefined && /^\d+$/.test(epoch) ? { sourceDateEpoch: Number(epoch) } : {}),
+      });
+      for (const n of image.names) io.stdout(`Successfully tagged ${familiarName(parseReference(n))}\n`);
+      io.stdout(`${image.id.slice(7)}\n`);
+    });
 
   cmd
     .command('bootstrap')
@@ -253,9 +288,9 @@ export function imageCommand(io: ImageIo = processIo()): Command {
     .alias('load')
     .description('Load images from a docker-save or OCI-layout archive')
     .argument('<file>')
-    .option('-t, --tag <name...>', 'name the (single) imported image')
+    .option('-t, --tag <name>', 'name the (single) imported image (repeatable)', collect, [])
     .action(async (file: string, opts: { tag?: string[] }, c: Command) => {
-      const images = await importArchive(await open(c), file, opts.tag !== undefined ? { names: opts.tag } : {});
+      const images = await importArchive(await open(c), file, { names: opts.tag ?? [] });
       for (const i of images) {
         if (i.names.length === 0) io.stdout(`Loaded image ID: ${i.id}\n`);
         for (const n of i.names) io.stdout(`Loaded image: ${familiarName(parseReference(n))}\n`);
