@@ -10,3 +10,5 @@ export { templateHash } from './common/hash.js';
 export { resolveSurgeAndUnavailable } from './common/int-or-percent.js';
 export * from './deployment/index.js';
 export { reconcileJob, JobReasons, BACKOFF_BASE_MS, BACKOFF_MAX_MS, type JobInput } from './job/job.js';
+export { reconcileDaemonSet, CONTROLLER_REVISION_HASH_LABEL, type DaemonSetInput } from './daemonset/daemonset.js';
+export { daemonPodTolerations, nodeFit, daemonPodNode } from './daemonset/node-fit.js';
