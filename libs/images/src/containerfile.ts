@@ -36,9 +36,10 @@ export function parseContainerfile(text: string, file = 'Containerfile'): Instru
     // A trailing backslash continues the instruction; comment lines inside are dropped.
     while (/\\\s*$/.test(text) && i < lines.length) {
       text = text.replace(/\\\s*$/, '');
-      const next = lines[i] as string;
+      let next = lines[i] as string;
       i++;
-      if (/^\s*#/.test(next)) continue;
+      while (/^\s*(#.*)?$/.test(next) && i < lines.length) next = lines[i++] as string;
+      if (/^\s*(#.*)?$/.test(next)) break;
       text += next.trim() === '' ? '' : ` ${next.trim()}`;
     }
     text = text.replace(/\\\s*$/, '');
