@@ -102,6 +102,8 @@ export interface SetOwnerReferences {
   readonly type: 'SetOwnerReferences';
   readonly target: ObjectRef;
   readonly ownerReferences: readonly OwnerReference[];
+  /** Apply only after a live read confirms these owners are gone (see DeleteObject). */
+  readonly ifOwnersAbsent?: readonly ObjectRef[];
 }
 
 /** Replaces the finalizers of an object (the garbage collector removes its own ones). */
@@ -117,6 +119,11 @@ export interface DeleteObject {
   readonly target: ObjectRef;
   readonly propagationPolicy: PropagationPolicy;
   readonly reason: string;
+  /**
+   * Apply only after a live read (not the cache) confirms these owners are gone. A cache can
+   * miss an owner created a moment ago; Kubernetes' garbage collector verifies the same way.
+   */
+  readonly ifOwnersAbsent?: readonly ObjectRef[];
 }
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';

@@ -12,3 +12,4 @@ export * from './deployment/index.js';
 export { reconcileJob, JobReasons, BACKOFF_BASE_MS, BACKOFF_MAX_MS, type JobInput } from './job/job.js';
 export { reconcileDaemonSet, CONTROLLER_REVISION_HASH_LABEL, type DaemonSetInput } from './daemonset/daemonset.js';
 export { daemonPodTolerations, nodeFit, daemonPodNode } from './daemonset/node-fit.js';
+export { planGarbageCollection, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GcObject, type GarbageCollectionInput } from './gc/gc.js';
