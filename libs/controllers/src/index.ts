@@ -13,3 +13,6 @@ export { reconcileJob, JobReasons, BACKOFF_BASE_MS, BACKOFF_MAX_MS, type JobInpu
 export { reconcileDaemonSet, CONTROLLER_REVISION_HASH_LABEL, type DaemonSetInput } from './daemonset/daemonset.js';
 export { daemonPodTolerations, nodeFit, daemonPodNode } from './daemonset/node-fit.js';
 export { planGarbageCollection, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GcObject, type GarbageCollectionInput } from './gc/gc.js';
+export { reconcileNodeLifecycle, lastHeardFrom, type NodeLifecycleInput } from './nodelifecycle/node-lifecycle.js';
+export { DEFAULT_NODE_LIFECYCLE_SETTINGS, TaintKeys, defaultNotReadyTolerations, type NodeLifecycleSettings } from './nodelifecycle/settings.js';
+export { planDrain, type DrainInput, type DrainPlan, type DrainBlocked } from './nodelifecycle/drain.js';
