@@ -6,10 +6,9 @@
 import { type Deployment, type Pod, type ReplicaSet, TskError, fromLabelSelector } from '@tsk/api';
 import { type Action } from '../actions.js';
 import { findCondition, setCondition } from '../common/conditions.js';
-import { templateHash } from '../common/hash.js';
+import { sameContent, templateHash } from '../common/hash.js';
 import { resolveSurgeAndUnavailable } from '../common/int-or-percent.js';
 import { claim, controllerRef, refOf } from '../common/owners.js';
-import { sameContent } from '../common/hash.js';
 import { ConditionTypes, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, Reasons } from './constants.js';
 import { oldPodsRunning, scaleDownOldForRecreate, scaleUpNewForRecreate } from './recreate.js';
 import {
@@ -87,7 +86,11 @@ export function reconcileDeployment(input: DeploymentInput): Action[] {
 }
 
 function rolloutRolling(ctx: DeploymentContext, allInNamespace: readonly ReplicaSet[]): void {
-  if (!ensureNewReplicaSet(ctx, allInNamespace)) return;
+  syncRevision(ctx);
+  if (ctx.newRS === undefined) {
+    createNewReplicaSet(ctx, allInNamespace);
+    return;
+  }
   if (reconcileNewReplicaSet(ctx) || reconcileOldReplicaSets(ctx)) {
     syncRolloutStatus(ctx);
     return;
@@ -102,7 +105,10 @@ function rolloutRecreate(ctx: DeploymentContext, allInNamespace: readonly Replic
     syncRolloutStatus(ctx);
     return;
   }
-  if (!ensureNewReplicaSet(ctx, allInNamespace)) return;
+  if (ctx.newRS === undefined) {
+    createNewReplicaSet(ctx, allInNamespace);
+    return;
+  }
   scaleUpNewForRecreate(ctx);
   if (deploymentComplete(ctx.d, calculateStatus(ctx, ctx.status))) cleanupOldReplicaSets(ctx);
   syncRolloutStatus(ctx);
@@ -156,15 +162,12 @@ function syncDeploymentRevision(ctx: DeploymentContext, revision: number): void 
 }
 
 /**
- * Makes sure the new RS exists: syncs the revision of an existing one, or creates
- * `<deployment>-<hash>`. A name taken by an RS with another template is a hash collision:
- * bump status.collisionCount (which changes the hash) and try again on the next sync.
+ * Creates the new RS `<deployment>-<hash>` at the size the strategy allows, then writes status;
+ * the next sync (on the RS's creation event) continues the rollout. A name taken by an RS with
+ * another template is a hash collision: bump status.collisionCount (which changes the hash) and
+ * try again on the next sync.
  */
-function ensureNewReplicaSet(ctx: DeploymentContext, allInNamespace: readonly ReplicaSet[]): boolean {
-  if (ctx.newRS !== undefined) {
-    syncRevision(ctx);
-    return true;
-  }
+function createNewReplicaSet(ctx: DeploymentContext, allInNamespace: readonly ReplicaSet[]): void {
   const d = ctx.d;
   const collisionCount = d.status?.collisionCount ?? 0;
   const hash = templateHash(d.spec?.template, POD_TEMPLATE_HASH_LABEL, collisionCount);
@@ -173,7 +176,7 @@ function ensureNewReplicaSet(ctx: DeploymentContext, allInNamespace: readonly Re
   if (allInNamespace.some((rs) => rsName(rs) === name && (rs.metadata?.namespace ?? '') === namespace)) {
     const status = { ...(d.status ?? {}), collisionCount: collisionCount + 1 };
     if (!sameContent(status, d.status ?? {})) ctx.actions.push({ type: 'UpdateStatus', target: { ...ctx.ref, kind: 'Deployment' }, status });
-    return false;
+    return;
   }
   const template = structuredClone(d.spec?.template ?? {});
   template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } };
@@ -202,8 +205,7 @@ function ensureNewReplicaSet(ctx: DeploymentContext, allInNamespace: readonly Re
   }
   syncDeploymentRevision(ctx, revision);
   if ((d.spec?.progressDeadlineSeconds ?? 0) > 0) setProgressing(ctx, 'True', Reasons.NewReplicaSetCreated, `Created new replica set "${name}"`);
-  // The created RS has no status yet; the next sync (on its creation event) continues.
-  ctx.newRS = { ...newRS, metadata: { ...newRS.metadata, uid: '' } };
+  // The created RS has no status yet; status counts it as 0 pods until its controller reports.
+  ctx.newRS = newRS;
   syncRolloutStatus(ctx);
-  return false;
 }

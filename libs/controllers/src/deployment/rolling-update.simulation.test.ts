@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mutatingActions } from '../actions.js';
 import { resolveSurgeAndUnavailable } from '../common/int-or-percent.js';
+import { seededRandom } from '../common/names.js';
 import { at, deployment, template } from '../testing/builders.js';
 import { DeploymentCluster } from '../testing/cluster.js';
 import { World } from '../testing/world.js';
@@ -24,8 +25,18 @@ function complete(c: DeploymentCluster): boolean {
 }
 
 /** Rolls from nginx:1 to nginx:2, checking the bounds on every step; returns the step count. */
-function rollOut(replicas: number, maxSurge: Bound, maxUnavailable: Bound, minReadySeconds = 0): number {
+interface SimOptions {
+  readonly minReadySeconds?: number;
+  /** Deleted pods linger one step with a deletionTimestamp (an agent stopping containers). */
+  readonly graceful?: boolean;
+  /** Controllers run or skip each step as this says (stale statuses); undefined = always run. */
+  readonly runs?: () => boolean;
+}
+
+function rollOut(replicas: number, maxSurge: Bound, maxUnavailable: Bound, options: SimOptions = {}): number {
+  const minReadySeconds = options.minReadySeconds ?? 0;
   const world = new World(at(0));
+  world.gracefulPods = options.graceful ?? false;
   world.add('Deployment', deployment('web', { replicas, maxSurge, maxUnavailable, minReadySeconds }));
   const c = new DeploymentCluster(world);
   for (let i = 0; i < 100 && !complete(c); i++) c.step();
@@ -36,8 +47,9 @@ function rollOut(replicas: number, maxSurge: Bound, maxUnavailable: Bound, minRe
   d.spec!.template = template({ app: 'web' }, 'nginx:2');
   d.metadata!.generation = 2;
   let steps = 0;
-  for (; steps < 200 && !complete(c); steps++) {
-    c.step();
+  for (; steps < 400 && !complete(c); steps++) {
+    if (options.runs !== undefined) c.laggingStep(options.runs);
+    else c.step();
     expect(c.activePods(), `step ${steps}: too many pods`).toBeLessThanOrEqual(replicas + bounds.maxSurge);
     expect(c.readyPods(), `step ${steps}: too few ready pods`).toBeGreaterThanOrEqual(replicas - bounds.maxUnavailable);
   }
@@ -69,17 +81,37 @@ describe('rolling update simulation', () => {
 
   it('respects minReadySeconds', () => {
     const fast = rollOut(4, 1, 0);
-    const slow = rollOut(4, 1, 0, 3);
+    const slow = rollOut(4, 1, 0, { minReadySeconds: 3 });
     expect(slow).toBeGreaterThan(fast);
+  });
+
+  it.each<[number, Bound, Bound]>([
+    [5, 1, 1],
+    [10, '25%', '25%'],
+    [3, 0, 1],
+  ])('with terminating pods that linger: replicas %d, maxSurge %s, maxUnavailable %s', (replicas, surge, unavailable) => {
+    rollOut(replicas, surge, unavailable, { graceful: true });
+  });
+
+  it('holds the bounds when controllers lag behind and read stale statuses (property)', () => {
+    const bound = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('10%', '25%', '50%'));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 }), bound, bound, fc.integer(), (replicas, surge, unavailable, seed) => {
+        fc.pre(!(surge === 0 && unavailable === 0));
+        const random = seededRandom(seed);
+        rollOut(replicas, surge, unavailable, { runs: () => random() < 0.6, graceful: seed % 2 === 0 });
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('holds the bounds for any replicas, surge and unavailability (property)', () => {
     const bound = fc.oneof(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 100 }).map((p) => `${p}%`));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), bound, bound, (replicas, surge, unavailable) => {
+      fc.property(fc.integer({ min: 1, max: 12 }), bound, bound, fc.boolean(), (replicas, surge, unavailable, graceful) => {
         const literalZero = (v: Bound): boolean => v === 0 || v === '0%';
         fc.pre(!(literalZero(surge) && literalZero(unavailable)));
-        rollOut(replicas, surge, unavailable);
+        rollOut(replicas, surge, unavailable, { graceful });
       }),
       { numRuns: 40 },
     );

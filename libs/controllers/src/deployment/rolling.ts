@@ -4,7 +4,16 @@
  * reconcile, as Kubernetes: the next sync sees its effect through the RS statuses.
  */
 import { type ReplicaSet } from '@tsk/api';
-import { type DeploymentContext, byCreationOldestFirst, desiredReplicas, scaleReplicaSet, specReplicas, sumSpec, sumStatus } from './replicasets.js';
+import { type DeploymentContext, byCreationOldestFirst, desiredReplicas, scaleReplicaSet, specReplicas, sumSpec } from './replicasets.js';
+
+/**
+ * The available pods an RS will still have once its controller has caught up with its spec:
+ * it deletes unavailable pods first, so at most spec of the available ones stay. This keeps a
+ * status written before the RS scaled down from counting pods that are already gone.
+ */
+function availableAfterScale(rs: ReplicaSet | undefined): number {
+  return Math.min(rs?.status?.availableReplicas ?? 0, specReplicas(rs));
+}
 
 /** How many replicas the new RS may have now (Kubernetes' NewRSNewReplicas for RollingUpdate). */
 export function newRSReplicasForRolling(ctx: DeploymentContext, all: readonly ReplicaSet[], newRS: ReplicaSet | undefined): number {
@@ -37,7 +46,7 @@ export function reconcileOldReplicaSets(ctx: DeploymentContext): boolean {
   const all = ctx.newRS !== undefined ? [...ctx.oldRSs, ctx.newRS] : [...ctx.oldRSs];
   const allPods = sumSpec(all);
   const minAvailable = desiredReplicas(ctx.d) - ctx.maxUnavailable;
-  const newRSUnavailable = specReplicas(ctx.newRS) - (ctx.newRS?.status?.availableReplicas ?? 0);
+  const newRSUnavailable = specReplicas(ctx.newRS) - availableAfterScale(ctx.newRS);
   // Old pods that can go without dropping below minAvailable, not counting on new pods that
   // are not available yet.
   const maxScaledDown = allPods - minAvailable - newRSUnavailable;
@@ -53,7 +62,7 @@ function cleanupUnhealthyReplicas(ctx: DeploymentContext, maxCleanup: number): n
   for (const rs of [...ctx.oldRSs].sort(byCreationOldestFirst)) {
     if (total >= maxCleanup) break;
     const spec = specReplicas(rs);
-    const available = rs.status?.availableReplicas ?? 0;
+    const available = availableAfterScale(rs);
     if (spec === 0 || available >= spec) continue;
     const down = Math.min(maxCleanup - total, spec - available);
     scaleReplicaSet(ctx, rs, spec - down);
@@ -65,7 +74,7 @@ function cleanupUnhealthyReplicas(ctx: DeploymentContext, maxCleanup: number): n
 /** Then available old pods, oldest RS first, down to minAvailable available pods overall. */
 function scaleDownOldReplicaSets(ctx: DeploymentContext, minAvailable: number): number {
   const all = ctx.newRS !== undefined ? [...ctx.oldRSs, ctx.newRS] : [...ctx.oldRSs];
-  const available = sumStatus(all, 'availableReplicas');
+  const available = all.reduce((n, rs) => n + availableAfterScale(rs), 0);
   if (available <= minAvailable) return 0;
   const toScaleDown = available - minAvailable;
   let total = 0;

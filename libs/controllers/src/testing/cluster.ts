@@ -58,6 +58,20 @@ export class DeploymentCluster {
     this.settleReplicaSets();
   }
 
+  /**
+   * One step with lagging controllers: each ReplicaSet reconcile and the Deployment reconcile
+   * run once, or not at all, as `runs` decides (informers and workers that fall behind).
+   */
+  laggingStep(runs: () => boolean, ms = 1000): void {
+    this.world.now += ms;
+    this.world.reapDeletedPods();
+    this.world.makePodsReady();
+    for (const rs of this.world.list(this.world.replicaSets)) {
+      if (runs()) this.world.apply(reconcileReplicaSet({ replicaSet: rs, pods: this.world.list(this.world.pods), now: this.world.now, seed: ++this.seed }));
+    }
+    if (runs()) this.reconcileDeployment();
+  }
+
   activePods(): number {
     return [...this.world.pods.values()].filter(isActive).length;
   }
