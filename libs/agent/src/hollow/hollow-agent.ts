@@ -1,0 +1,228 @@
+/**
+ * Hollow nodes (Kubernetes' kubemark): N nodes from one process that register, hold leases and
+ * report status like real agents, and "run" every pod bound to them by reporting it Running with
+ * a pod IP from the node's /24, running nothing. They speak exactly the protocol of a real agent
+ * (libs/agent/src/node), so the control plane cannot tell them apart.
+ */
+import { NotFoundError, type Node, type Pod } from '@tsk/api';
+import { type ApiClient } from '@tsk/client';
+import { type Logger } from '@tsk/log';
+import { DEFAULT_CLUSTER_CIDR, NodeCidrAllocator, PodIpPool, formatIpv4, nodeBlockCount, parseCidr } from '../node/cidr.js';
+import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_MS, NodeLease, ensureLeaseNamespace } from '../node/lease.js';
+import { Limiter } from '../node/limiter.js';
+import { Pacer } from '../node/pacer.js';
+import { NodePodWatch } from '../node/pod-watch.js';
+import { nodeStatus, registerNode, type NodeSpecInput } from '../node/registration.js';
+import { isReportedRunning, runningStatus } from './status.js';
+
+export const DEFAULT_HOLLOW_CAPACITY: Readonly<Record<string, string>> = Object.freeze({ cpu: '2', memory: '4Gi', pods: '110' });
+/** Node status (the big object) is rewritten this rarely; liveness rides on the lease. */
+export const DEFAULT_STATUS_UPDATE_MS = 60_000;
+
+export interface HollowOptions {
+  readonly client: ApiClient;
+  readonly logger: Logger;
+  readonly count: number;
+  /** Node names are PREFIX-0 ... PREFIX-(count-1). */
+  readonly prefix?: string;
+  readonly capacity?: Readonly<Record<string, string>>;
+  readonly clusterCidr?: string;
+  readonly leaseDurationSeconds?: number;
+  readonly leaseRenewMs?: number;
+  readonly statusUpdateMs?: number;
+  /** Most API writes in flight at once from this process. */
+  readonly writeConcurrency?: number;
+}
+
+export type StartResult = { readonly ok: true; readonly nodes: number } | { readonly ok: false; readonly reason: string };
+
+interface HollowNode {
+  readonly input: NodeSpecInput;
+  node: Node;
+  readonly lease: NodeLease;
+  readonly ips: PodIpPool;
+}
+
+export class HollowAgent {
+  private readonly nodes = new Map<string, HollowNode>();
+  private readonly log: Logger;
+  private readonly writes: Limiter;
+  private readonly leasePacer: Pacer<string>;
+  private readonly statusPacer: Pacer<string>;
+  /** Pod uid -> its IP, for pods this process reported Running. */
+  private readonly podIps = new Map<string, { node: string; ip: string }>();
+  /** Pods with a status write or a delete in flight, so a burst of events causes one write. */
+  private readonly busy = new Set<string>();
+  private watch: NodePodWatch | undefined;
+  private readonly stats = { leaseRenewals: 0, leaseFailures: 0, statusUpdates: 0, podsStarted: 0, podsDeleted: 0 };
+
+  constructor(private readonly options: HollowOptions) {
+    this.log = options.logger.child({ component: 'hollow-agent' });
+    this.writes = new Limiter(options.writeConcurrency ?? 32);
+    this.leasePacer = new Pacer({ periodMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS }, (name) => this.renewLease(name));
+    this.statusPacer = new Pacer({ periodMs: options.statusUpdateMs ?? DEFAULT_STATUS_UPDATE_MS }, (name) => this.updateStatus(name));
+  }
+
+  get nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  get metrics(): Readonly<typeof this.stats> {
+    return { ...this.stats };
+  }
+
+  /** Registers every node, takes its lease and starts reporting; resolves once all are registered. */
+  async start(): Promise<StartResult> {
+    const { client, count } = this.options;
+    const prefix = this.options.prefix ?? 'hollow';
+    const cidrText = this.options.clusterCidr ?? DEFAULT_CLUSTER_CIDR;
+    const cluster = parseCidr(cidrText);
+    if (cluster === undefined) return { ok: false, reason: `--cluster-cidr ${cidrText} is not an IPv4 CIDR` };
+    await ensureLeaseNamespace(client);
+    const existing = new Map((await client.list<Node>('Node')).items.map((n) => [n.metadata?.name ?? '', n]));
+    const allocator = new NodeCidrAllocator(cluster);
+    for (const n of existing.values()) if ((n.spec?.podCIDR ?? '') !== '') allocator.markUsed(n.spec?.podCIDR ?? '');
+    const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+    const needed = names.filter((n) => (existing.get(n)?.spec?.podCIDR ?? '') === '').length;
+    if (needed > allocator.free()) {
+      return {
+        ok: false,
+        reason: `the cluster CIDR ${cidrText} has ${allocator.free()} free /24s of ${nodeBlockCount(cluster)}, but ${needed} nodes need one; pass a wider --cluster-cidr`,
+      };
+    }
+    const now = new Date();
+    await Promise.all(
+      names.map((name, i) => {
+        const cidr = existing.get(name)?.spec?.podCIDR ?? '';
+        const input: NodeSpecInput = {
+          name,
+          capacity: this.options.capacity ?? DEFAULT_HOLLOW_CAPACITY,
+          podCIDR: cidr !== '' ? cidr : (allocator.allocate() ?? ''),
+          // A made-up host address per node: 172.16.0.0/12 has room for a million hollow nodes.
+          internalIP: formatIpv4((0xac100000 + i + 1) >>> 0),
+          labels: { 'tsk.dev/hollow': 'true' },
+          nodeInfo: { kubeletVersion: 'tsk-agent (hollow)', containerRuntimeVersion: 'hollow://0', operatingSystem: 'linux', architecture: 'amd64', osImage: 'hollow' },
+        };
+        return this.writes.run(async () => {
+          const node = await registerNode(client, input, now);
+          const podCIDR = node.spec?.podCIDR ?? input.podCIDR;
+          const hollow: HollowNode = {
+            input: { ...input, podCIDR },
+            node,
+            lease: new NodeLease(client, node, this.options.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS),
+            ips: new PodIpPool(podCIDR),
+          };
+          this.nodes.set(name, hollow);
+          await hollow.lease.renew(now);
+        });
+      }),
+    );
+    this.log.info({ nodes: names.length, first: names[0], cluster: cidrText }, 'hollow nodes registered');
+    for (const name of names) {
+      this.leasePacer.add(name);
+      this.statusPacer.add(name);
+    }
+    this.leasePacer.start();
+    this.statusPacer.start();
+    this.watch = new NodePodWatch(client, names, { onPod: (p, n) => this.onPod(p, n), onGone: (p) => this.onGone(p) }, this.log);
+    await this.watch.start();
+    return { ok: true, nodes: names.length };
+  }
+
+  /** Stops heartbeats and the watch; the nodes stay registered (their leases lapse, as when a machine dies). */
+  async stop(): Promise<void> {
+    this.leasePacer.stop();
+    this.statusPacer.stop();
+    await this.watch?.stop();
+  }
+
+  private async renewLease(name: string): Promise<void> {
+    const node = this.nodes.get(name);
+    if (node === undefined) return;
+    try {
+      await this.writes.run(() => node.lease.renew());
+      this.stats.leaseRenewals++;
+    } catch (err) {
+      this.stats.leaseFailures++;
+      this.log.warn({ node: name, err: (err as Error).message }, 'lease renewal failed');
+    }
+  }
+
+  private async updateStatus(name: string): Promise<void> {
+    const node = this.nodes.get(name);
+    if (node === undefined) return;
+    try {
+      // Unconditional (no resourceVersion): the agent owns its node's status, and reporting
+      // Ready=True over a controller's Ready=Unknown is exactly what a live agent must do.
+      const { resourceVersion: _rv, ...meta } = node.node.metadata ?? {};
+      const next = { ...node.node, metadata: meta, status: nodeStatus(node.input, new Date(), node.node) };
+      node.node = await this.writes.run(() => this.options.client.updateStatus<Node>('Node', next));
+      this.stats.statusUpdates++;
+    } catch (err) {
+      this.log.warn({ node: name, err: (err as Error).message }, 'node status update failed');
+    }
+  }
+
+  private onPod(pod: Pod, nodeName: string): void {
+    const uid = pod.metadata?.uid ?? '';
+    const node = this.nodes.get(nodeName);
+    if (node === undefined || uid === '' || this.busy.has(uid)) return;
+    if ((pod.metadata?.deletionTimestamp ?? '') !== '') {
+      this.busy.add(uid);
+      void this.deletePod(pod).finally(() => this.busy.delete(uid));
+      return;
+    }
+    const phase = pod.status?.phase ?? '';
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    if (isReportedRunning(pod)) {
+      // Reported before (maybe by an earlier run of this process): keep its address taken.
+      if (!this.podIps.has(uid)) {
+        node.ips.claim(pod.status?.podIP ?? '');
+        this.podIps.set(uid, { node: nodeName, ip: pod.status?.podIP ?? '' });
+      }
+      return;
+    }
+    this.busy.add(uid);
+    void this.reportRunning(pod, node).finally(() => this.busy.delete(uid));
+  }
+
+  private async reportRunning(pod: Pod, node: HollowNode): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    let ip = this.podIps.get(uid)?.ip;
+    if (ip === undefined) {
+      ip = node.ips.allocate() ?? '';
+      this.podIps.set(uid, { node: node.input.name, ip });
+    }
+    const { resourceVersion: _rv, ...meta } = pod.metadata ?? {};
+    const next: Pod = { ...pod, metadata: meta, status: runningStatus(pod, ip, node.input.internalIP, new Date()) };
+    try {
+      await this.writes.run(() => this.options.client.updateStatus<Pod>('Pod', next));
+      this.stats.podsStarted++;
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      this.log.warn({ pod: `${meta.namespace ?? ''}/${meta.name ?? ''}`, err: (err as Error).message }, 'pod status update failed');
+    }
+  }
+
+  /** The pod's grace period has begun: a hollow node has nothing to stop, so it finishes the deletion at once. */
+  private async deletePod(pod: Pod): Promise<void> {
+    const meta = pod.metadata ?? {};
+    try {
+      await this.writes.run(() =>
+        this.options.client.delete('Pod', meta.namespace ?? '', meta.name ?? '', { gracePeriodSeconds: 0, ...(meta.uid !== undefined ? { uid: meta.uid } : {}) }),
+      );
+      this.stats.podsDeleted++;
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      this.log.warn({ pod: `${meta.namespace ?? ''}/${meta.name ?? ''}`, err: (err as Error).message }, 'pod delete failed');
+    }
+  }
+
+  private onGone(pod: Pod): void {
+    const uid = pod.metadata?.uid ?? '';
+    const held = this.podIps.get(uid);
+    if (held === undefined) return;
+    this.nodes.get(held.node)?.ips.release(held.ip);
+    this.podIps.delete(uid);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The status a hollow node reports for a pod it "runs": Running, every container started and
+ * ready, as a kubelet reports a pod whose containers came up at once.
+ */
+import { type Condition, type Pod, type PodStatus } from '@tsk/api';
+import { rfc3339 } from '../node/time.js';
+
+const TRUE_CONDITIONS = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'] as const;
+
+export function runningStatus(pod: Pod, podIP: string, hostIP: string, now: Date): PodStatus {
+  const at = rfc3339(now);
+  const previous = pod.status?.conditions ?? [];
+  const conditions: Condition[] = TRUE_CONDITIONS.map((type) => {
+    const old = previous.find((c) => c.type === type);
+    return { type, status: 'True', lastTransitionTime: old?.status === 'True' && old.lastTransitionTime !== undefined ? old.lastTransitionTime : at };
+  });
+  return {
+    ...pod.status,
+    phase: 'Running',
+    conditions,
+    hostIP,
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: pod.status?.startTime !== undefined && pod.status.startTime !== '' ? pod.status.startTime : at,
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name ?? '',
+      image: c.image ?? '',
+      imageID: '',
+      containerID: `hollow://${pod.metadata?.uid ?? ''}/${c.name ?? ''}`,
+      ready: true,
+      started: true,
+      restartCount: 0,
+      state: { running: { startedAt: at } },
+    })),
+  };
+}
+
+/** True when the pod already shows what a hollow node would report (nothing to write). */
+export function isReportedRunning(pod: Pod): boolean {
+  return pod.status?.phase === 'Running' && (pod.status.podIP ?? '') !== '';
+}
