@@ -16,3 +16,4 @@ export { planGarbageCollection, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GcO
 export { reconcileNodeLifecycle, lastHeardFrom, type NodeLifecycleInput } from './nodelifecycle/node-lifecycle.js';
 export { DEFAULT_NODE_LIFECYCLE_SETTINGS, TaintKeys, defaultNotReadyTolerations, type NodeLifecycleSettings } from './nodelifecycle/settings.js';
 export { planDrain, type DrainInput, type DrainPlan, type DrainBlocked } from './nodelifecycle/drain.js';
+export { daemonSetRolloutStatus } from './daemonset/rollout-status.js';

@@ -9,6 +9,7 @@ import { type Action, type DeletePod, requeueAfter } from '../actions.js';
 import { sameContent, templateHash } from '../common/hash.js';
 import { nameGenerator } from '../common/names.js';
 import { claim, controllerRef, refOf } from '../common/owners.js';
+import { selectorProblem } from '../common/selector-guard.js';
 import { podFromTemplate } from '../common/pod-template.js';
 import { isAvailable, isReady, msUntilAvailable, phaseOf, podName } from '../common/pods.js';
 import { parseTime } from '../common/time.js';
@@ -35,6 +36,8 @@ function oldestFirst(a: Pod, b: Pod): number {
 export function reconcileDaemonSet(input: DaemonSetInput): Action[] {
   const ds = input.daemonSet;
   const ref = refOf('DaemonSet', ds);
+  const problem = selectorProblem(ds.spec?.selector, ds.spec?.template);
+  if (problem !== undefined) return [{ type: 'Event', involvedObject: ref, eventType: 'Warning', reason: 'SelectorInvalid', message: problem }];
   const namespace = ds.metadata?.namespace ?? '';
   const hash = templateHash(ds.spec?.template, CONTROLLER_REVISION_HASH_LABEL);
   const minReadySeconds = ds.spec?.minReadySeconds ?? 0;

@@ -7,7 +7,7 @@ import { DeploymentCluster } from '../testing/cluster.js';
 import { World } from '../testing/world.js';
 import { DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './constants.js';
 import { reconcileDeployment } from './deployment.js';
-import { restartTemplate, rollbackTemplate, rolloutHistory } from './rollout.js';
+import { deploymentRolloutStatus, restartTemplate, rollbackTemplate, rolloutHistory } from './rollout.js';
 
 const D_OWNER = ownerRef('Deployment', 'web');
 
@@ -177,6 +177,18 @@ describe('reconcileDeployment', () => {
     const t = restartTemplate(template(), at(42));
     expect(t.metadata?.annotations).toEqual({ 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:42Z' });
     expect(templateHash(t, POD_TEMPLATE_HASH_LABEL)).not.toBe(templateHash(template(), POD_TEMPLATE_HASH_LABEL));
+  });
+
+  it.each([
+    { name: 'spec not observed', generation: 2, status: { observedGeneration: 1 }, message: 'Waiting for deployment spec update to be observed...', done: false },
+    { name: 'updating', generation: 1, status: { observedGeneration: 1, replicas: 4, updatedReplicas: 1 }, message: 'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have been updated...', done: false },
+    { name: 'old pending', generation: 1, status: { observedGeneration: 1, replicas: 4, updatedReplicas: 3 }, message: 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...', done: false },
+    { name: 'availability', generation: 1, status: { observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 2 }, message: 'Waiting for deployment "web" rollout to finish: 2 of 3 updated replicas are available...', done: false },
+    { name: 'done', generation: 1, status: { observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }, message: 'deployment "web" successfully rolled out', done: true },
+  ])('rollout status: $name', ({ generation, status, message, done }) => {
+    const d = deployment('web', { replicas: 3, generation });
+    d.status = status;
+    expect(deploymentRolloutStatus(d)).toEqual({ done, message });
   });
 
   it('only updates status while the Deployment is being deleted', () => {

@@ -9,6 +9,7 @@ import { findCondition, setCondition } from '../common/conditions.js';
 import { sameContent, templateHash } from '../common/hash.js';
 import { resolveSurgeAndUnavailable } from '../common/int-or-percent.js';
 import { claim, controllerRef, refOf } from '../common/owners.js';
+import { selectorProblem } from '../common/selector-guard.js';
 import { ConditionTypes, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, Reasons } from './constants.js';
 import { oldPodsRunning, scaleDownOldForRecreate, scaleUpNewForRecreate } from './recreate.js';
 import {
@@ -36,6 +37,8 @@ export function reconcileDeployment(input: DeploymentInput): Action[] {
   const d = input.deployment;
   const namespace = d.metadata?.namespace ?? '';
   const ref = refOf('Deployment', d);
+  const problem = selectorProblem(d.spec?.selector, d.spec?.template);
+  if (problem !== undefined) return [{ type: 'Event', involvedObject: ref, eventType: 'Warning', reason: 'SelectorInvalid', message: problem }];
   const rolling = (d.spec?.strategy?.type ?? 'RollingUpdate') !== 'Recreate';
   let bounds = { maxSurge: 0, maxUnavailable: 0 };
   if (rolling) {

@@ -1,5 +1,5 @@
 export { reconcileDeployment, type DeploymentInput } from './deployment.js';
-export { rolloutHistory, rollbackTemplate, restartTemplate, type RevisionEntry, type RollbackResult } from './rollout.js';
+export { rolloutHistory, rollbackTemplate, restartTemplate, deploymentRolloutStatus, type RevisionEntry, type RollbackResult, type RolloutStatus } from './rollout.js';
 export {
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,

@@ -65,3 +65,37 @@ export function restartTemplate(template: PodTemplateSpec | undefined, now: numb
   t.metadata = { ...(t.metadata ?? {}), annotations: { ...(t.metadata?.annotations ?? {}), [RESTARTED_AT_ANNOTATION]: formatTime(now) } };
   return t;
 }
+
+export interface RolloutStatus {
+  /** The rollout finished (kubectl exits 0). */
+  readonly done: boolean;
+  /** kubectl's line for this state (without a newline). */
+  readonly message: string;
+  /** The rollout cannot finish: kubectl prints this as an error and exits 1. */
+  readonly error?: string;
+}
+
+/** What `rollout status deployment/NAME` prints for this Deployment, as kubectl words it. */
+export function deploymentRolloutStatus(d: Deployment): RolloutStatus {
+  const name = d.metadata?.name ?? '';
+  const s = d.status ?? {};
+  if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) {
+    return { done: false, message: 'Waiting for deployment spec update to be observed...' };
+  }
+  const progressing = (s.conditions ?? []).find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    return { done: false, message: '', error: `deployment "${name}" exceeded its progress deadline` };
+  }
+  const replicas = d.spec?.replicas ?? 1;
+  const updated = s.updatedReplicas ?? 0;
+  if (updated < replicas) {
+    return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${replicas} new replicas have been updated...` };
+  }
+  if ((s.replicas ?? 0) > updated) {
+    return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(s.replicas ?? 0) - updated} old replicas are pending termination...` };
+  }
+  if ((s.availableReplicas ?? 0) < updated) {
+    return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${s.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+  }
+  return { done: true, message: `deployment "${name}" successfully rolled out` };
+}

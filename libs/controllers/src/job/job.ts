@@ -17,6 +17,7 @@ import { findCondition, setCondition } from '../common/conditions.js';
 import { sameContent } from '../common/hash.js';
 import { nameGenerator } from '../common/names.js';
 import { claim, controllerRef, refOf } from '../common/owners.js';
+import { selectorProblem } from '../common/selector-guard.js';
 import { podFromTemplate } from '../common/pod-template.js';
 import { isActive, isReady, phaseOf, podName, rankForDeletion, totalRestarts } from '../common/pods.js';
 import { formatTime, parseTime } from '../common/time.js';
@@ -49,6 +50,8 @@ export function reconcileJob(input: JobInput): Action[] {
   const job = input.job;
   if ((job.metadata?.deletionTimestamp ?? '') !== '') return [];
   const ref = refOf('Job', job);
+  const problem = selectorProblem(job.spec?.selector, job.spec?.template);
+  if (problem !== undefined) return [{ type: 'Event', involvedObject: ref, eventType: 'Warning', reason: 'SelectorInvalid', message: problem }];
   const namespace = job.metadata?.namespace ?? '';
   const selector = fromLabelSelector(job.spec?.selector);
   const candidates = input.pods.filter((p) => (p.metadata?.namespace ?? '') === namespace);

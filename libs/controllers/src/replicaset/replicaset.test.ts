@@ -63,6 +63,17 @@ describe('reconcileReplicaSet', () => {
     expect(actionsOf(actions, 'CreatePod')).toHaveLength(0);
   });
 
+  it.each([
+    { name: 'empty', selector: {}, message: 'empty selector: it would select every pod' },
+    { name: 'not matching the template', selector: { matchLabels: { app: 'db' } }, message: 'selector does not match template labels' },
+  ])('refuses to act with an $name selector (one Warning, no pods)', ({ selector, message }) => {
+    const rs = replicaSet('web', { replicas: 3 });
+    rs.spec!.selector = selector;
+    expect(reconcileReplicaSet({ replicaSet: rs, pods: [], now: at(0) })).toEqual([
+      { type: 'Event', involvedObject: { kind: 'ReplicaSet', namespace: 'default', name: 'web', uid: 'uid-web' }, eventType: 'Warning', reason: 'SelectorInvalid', message },
+    ]);
+  });
+
   it('does not adopt or manage pods while the ReplicaSet is being deleted', () => {
     const actions = reconcileReplicaSet({ replicaSet: replicaSet('web', { replicas: 3, deleting: true }), pods: [pod('orphan')], now: at(0) });
     expect(actionsOf(actions, 'SetOwnerReferences')).toHaveLength(0);

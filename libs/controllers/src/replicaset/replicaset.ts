@@ -9,6 +9,7 @@
 import { type Pod, type ReplicaSet, type ReplicaSetStatus, fromLabelSelector, matches } from '@tsk/api';
 import { type Action, requeueAfter } from '../actions.js';
 import { sameContent } from '../common/hash.js';
+import { selectorProblem } from '../common/selector-guard.js';
 import { nameGenerator } from '../common/names.js';
 import { claim, controllerRef, refOf } from '../common/owners.js';
 import { podFromTemplate } from '../common/pod-template.js';
@@ -30,6 +31,8 @@ export interface ReplicaSetInput {
 export function reconcileReplicaSet(input: ReplicaSetInput): Action[] {
   const rs = input.replicaSet;
   const ref = refOf('ReplicaSet', rs);
+  const problem = selectorProblem(rs.spec?.selector, rs.spec?.template);
+  if (problem !== undefined) return [{ type: 'Event', involvedObject: ref, eventType: 'Warning', reason: 'SelectorInvalid', message: problem }];
   const selector = fromLabelSelector(rs.spec?.selector);
   const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
   const namespace = rs.metadata?.namespace ?? '';
