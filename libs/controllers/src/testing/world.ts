@@ -28,6 +28,8 @@ export class World {
   readonly events: RecordEvent[] = [];
   now: number;
   gracefulPods = false;
+  /** Whether a starting pod passes its readiness checks (false: Running but never Ready). */
+  becomesReady: (pod: Pod) => boolean = () => true;
   private uidCounter = 0;
 
   constructor(now: number) {
@@ -193,12 +195,17 @@ export class World {
     }
   }
 
-  /** Marks every pending pod scheduled on `node` and Running+Ready since now. */
+  /** Marks every pending pod scheduled on `node` and Running, Ready since now if it becomes ready. */
   makePodsReady(node = 'node-0'): void {
     for (const p of this.pods.values()) {
       if ((p.metadata?.deletionTimestamp ?? '') !== '' || (p.status?.phase ?? 'Pending') !== 'Pending') continue;
       p.spec = { ...(p.spec ?? {}), nodeName: p.spec?.nodeName ?? node };
-      p.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: formatTime(this.now) }], containerStatuses: [{ name: 'c', ready: true, restartCount: 0 }] };
+      const ready = this.becomesReady(p);
+      p.status = {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: formatTime(this.now) }],
+        containerStatuses: [{ name: 'c', ready, restartCount: 0 }],
+      };
     }
   }
 }
