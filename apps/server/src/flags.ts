@@ -11,6 +11,10 @@ export interface ServerConfig {
   readonly listen: string;
   readonly httpListen: string;
   readonly agent: boolean;
+  readonly scheduler: boolean;
+  readonly schedulingStrategy: 'LeastAllocated' | 'MostAllocated';
+  /** Seeds the scheduler's tie-breaking, so a run on the same cluster places pods the same way. */
+  readonly schedulerSeed: number;
   readonly compactionIntervalMs: number;
   readonly compactionRetainRevisions: number;
   readonly compactionRetainMs: number;
@@ -36,6 +40,9 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     .option('--listen <host:port>', 'gRPC API address', '127.0.0.1:6443')
     .option('--http-listen <host:port>', 'HTTP address for /healthz, /metrics, the registry and the dashboard', '127.0.0.1:6444')
     .option('--agent', 'also run a node agent in this process (not implemented yet)', false)
+    .option('--no-scheduler', 'do not run the scheduler in this process')
+    .addOption(new Option('--scheduling-strategy <name>', 'node scoring: spread (LeastAllocated) or bin-pack (MostAllocated)').choices(['LeastAllocated', 'MostAllocated']).default('LeastAllocated'))
+    .addOption(new Option('--scheduler-seed <n>').argParser(positive('--scheduler-seed')).default(1).hideHelp())
     .addOption(new Option('--compaction-interval <seconds>').argParser(positive('--compaction-interval')).default(60).hideHelp())
     .addOption(new Option('--compaction-retain <revisions>').argParser(positive('--compaction-retain')).default(10_000).hideHelp())
     .addOption(new Option('--compaction-retain-time <seconds>').argParser(positive('--compaction-retain-time')).default(300).hideHelp())
@@ -49,6 +56,9 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     listen: string;
     httpListen: string;
     agent: boolean;
+    scheduler: boolean;
+    schedulingStrategy: 'LeastAllocated' | 'MostAllocated';
+    schedulerSeed: number;
     compactionInterval: number;
     compactionRetain: number;
     compactionRetainTime: number;
@@ -61,6 +71,9 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     listen: o.listen,
     httpListen: o.httpListen,
     agent: o.agent,
+    scheduler: o.scheduler,
+    schedulingStrategy: o.schedulingStrategy,
+    schedulerSeed: o.schedulerSeed,
     compactionIntervalMs: o.compactionInterval * 1000,
     compactionRetainRevisions: o.compactionRetain,
     compactionRetainMs: o.compactionRetainTime * 1000,

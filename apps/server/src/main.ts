@@ -8,6 +8,7 @@ import { CommanderError } from 'commander';
 import { ApiServer } from '@tsk/apiserver';
 import { createLogger } from '@tsk/log';
 import { openStore, parseStoreUrl } from '@tsk/store';
+import { startControlLoops } from './control-loops.js';
 import { parseFlags, type ServerConfig } from './flags.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -38,6 +39,7 @@ async function main(cfg: ServerConfig): Promise<void> {
     compaction: { intervalMs: cfg.compactionIntervalMs, keepRevisions: cfg.compactionRetainRevisions, keepMs: cfg.compactionRetainMs },
     watch: { bookmarkIntervalMs: cfg.bookmarkIntervalMs },
   });
+  const loops = await startControlLoops(cfg, server.grpcAddress, logger);
   logger.info({ grpc: server.grpcAddress, http: server.httpAddress, store: store.backend, pid: process.pid }, 'tsk-server listening');
 
   let stopping = false;
@@ -49,6 +51,7 @@ async function main(cfg: ServerConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     void (async () => {
+      await loops.stop();
       await server.stop();
       await store.close();
       logger.info('stopped');

@@ -35,3 +35,4 @@ export { NodePortsReasons } from './plugins/node-ports/node-ports.js';
 export { InterPodAffinityReasons } from './plugins/inter-pod-affinity/inter-pod-affinity.js';
 export { PodTopologySpreadReasons } from './plugins/pod-topology-spread/pod-topology-spread.js';
 export { makeNode, makePod, NodeBuilder, PodBuilder } from './testing/builders.js';
+export * from './loop/index.js';
