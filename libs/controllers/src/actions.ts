@@ -22,7 +22,6 @@ import {
   type ReplicaSet,
   type ReplicaSetStatus,
   type Taint,
-  type PodTemplateSpec,
 } from '@tsk/api';
 
 /** Names one object. uid, when set, is a precondition: act only on that incarnation. */
@@ -213,9 +212,6 @@ export function requeueAfter(...delays: readonly (number | undefined)[]): Requeu
   // At least 1 ms: a delay that has just run out must not spin the loop at 0.
   return [{ type: 'RequeueAfter', ms: Math.max(1, Math.ceil(Math.min(...finite))) }];
 }
-
-/** Template-only type re-exported so callers of the rollback helpers need one import. */
-export type { PodTemplateSpec };
 
 export interface StatusByKind {
   ReplicaSet: ReplicaSetStatus;

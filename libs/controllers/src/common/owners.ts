@@ -2,9 +2,8 @@
  * Owner references: which object controls which, and Kubernetes' ControllerRefManager rules for
  * adopting orphans that match a selector and releasing owned objects that stopped matching.
  */
-import { type ObjectMeta, type OwnerReference, type Selector, matches } from '@tsk/api';
+import { type KindName, type ObjectMeta, type OwnerReference, type Selector, matches } from '@tsk/api';
 import { type Action, type ObjectRef } from '../actions.js';
-import { type KindName } from '@tsk/api';
 
 export interface OwnedObject {
   apiVersion?: string | undefined;
