@@ -74,6 +74,8 @@ describe('reconcileDeployment', () => {
     world.now += 1000;
     c.reconcileDeployment();
     expect([...world.replicaSets.values()].map((rs) => rs.spec?.replicas)).toEqual([0]);
+    const oldName = [...world.replicaSets.keys()][0]!;
+    expect(world.events.at(-1)).toMatchObject({ reason: 'ScalingReplicaSet', message: `Scaled down replica set ${oldName} to 0`, involvedObject: { kind: 'Deployment', name: 'web' } });
     c.settleReplicaSets();
     // Old pods are terminating: no new ReplicaSet yet.
     expect(actionsOf(c.reconcileDeployment(), 'CreateReplicaSet')).toEqual([]);
