@@ -137,6 +137,15 @@ describe('reconcileDeployment', () => {
     expect(actionsOf(actions, 'DeleteReplicaSet').map((a) => a.name)).toEqual([olds[0]!.metadata!.name, olds[1]!.metadata!.name]);
   });
 
+  it('carries a changed minReadySeconds to the new ReplicaSet', () => {
+    const rs = ownedRS('nginx:1', 1, 3);
+    const d = deployment('web', { replicas: 3, minReadySeconds: 7 });
+    d.metadata!.annotations = { [REVISION_ANNOTATION]: '1' };
+    const [update] = actionsOf(reconcileDeployment({ deployment: d, replicaSets: [rs], pods: [], now: at(0) }), 'UpdateReplicaSet');
+    expect(update?.replicaSet.spec?.minReadySeconds).toBe(7);
+    expect(update?.replicaSet.metadata?.annotations?.[REVISION_ANNOTATION]).toBe('1');
+  });
+
   it('adopts an orphan ReplicaSet with the same template instead of creating one', () => {
     const rs = ownedRS('nginx:1', 1, 3);
     rs.metadata!.ownerReferences = [];

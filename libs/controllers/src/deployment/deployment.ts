@@ -146,9 +146,14 @@ function syncRevision(ctx: DeploymentContext): void {
   const rs = ctx.newRS;
   if (rs === undefined) return;
   const next = maxOldRevision(ctx) + 1;
-  if (revisionOf(rs) < next) {
+  const minReadySeconds = ctx.d.spec?.minReadySeconds ?? 0;
+  const staleRevision = revisionOf(rs) < next;
+  // minReadySeconds is not part of the template, so a change of it reaches the RS only here.
+  const staleMinReady = (rs.spec?.minReadySeconds ?? 0) !== minReadySeconds;
+  if (staleRevision || staleMinReady) {
     const updated: ReplicaSet = structuredClone(rs);
-    updated.metadata = { ...(updated.metadata ?? {}), annotations: { ...(updated.metadata?.annotations ?? {}), [REVISION_ANNOTATION]: String(next) } };
+    if (staleRevision) updated.metadata = { ...(updated.metadata ?? {}), annotations: { ...(updated.metadata?.annotations ?? {}), [REVISION_ANNOTATION]: String(next) } };
+    updated.spec = { ...(updated.spec ?? {}), minReadySeconds };
     ctx.actions.push({ type: 'UpdateReplicaSet', replicaSet: updated });
     ctx.newRS = updated;
   }
