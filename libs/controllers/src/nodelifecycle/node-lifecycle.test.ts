@@ -69,6 +69,12 @@ describe('reconcileNodeLifecycle', () => {
     expect(actionsOf(actions, 'Event')[0]).toMatchObject({ reason: 'NodeReady', message: 'Node n1 status is now: NodeReady' });
   });
 
+  it('does not taint a just-registered node that has no Ready condition yet', () => {
+    const n = node('n1');
+    n.status = {};
+    expect(reconcileNodeLifecycle({ nodes: [n], leases: [lease('n1', 9)], pods: [pod('p', { node: 'n1' })], now: at(10) })).toEqual([{ type: 'RequeueAfter', ms: 7000 }]);
+  });
+
   it('taints a node that reports Ready=False not-ready', () => {
     const actions = reconcileNodeLifecycle({ nodes: [node('n1', { ready: 'False' })], leases: [lease('n1', 9)], pods: [], now: at(10) });
     expect(actionsOf(actions, 'SetNodeTaints')[0]?.taints).toEqual([{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute', timeAdded: stamp(10) }]);

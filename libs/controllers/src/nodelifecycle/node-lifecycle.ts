@@ -75,7 +75,10 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput): Action[] {
         }
       }
     }
-    const readyStatus = conditions?.find((c) => c.type === 'Ready')?.status ?? nodeReadyStatus(node);
+    const hasReady = (node.status?.conditions ?? []).some((c) => c.type === 'Ready');
+    // A node that renews its Lease but has not posted a Ready condition yet (just registered)
+    // is not unreachable: only silence, or the agent's own False/Unknown, taints it.
+    const readyStatus = conditions?.find((c) => c.type === 'Ready')?.status ?? (hasReady || silent ? nodeReadyStatus(node) : 'True');
     const taints = nextTaints(node, readyStatus, input.now);
     if (taints !== undefined) actions.push({ type: 'SetNodeTaints', name, taints });
     const effective = taints ?? node.spec?.taints ?? [];
