@@ -50,8 +50,8 @@ export function parseFlags(argv: readonly string[], version: string): AgentConfi
     .option('--hollow <n>', 'register N hollow nodes from this process', positiveInt('--hollow'))
     .option('--capacity <list>', 'hollow node capacity', parseCapacity, { cpu: '2', memory: '4Gi', pods: '110' })
     .option('--cluster-cidr <cidr>', 'the pod CIDR each node gets a /24 of', '10.244.0.0/16')
-    .option('--lease-duration <seconds>', 'node lease duration', positiveInt('--lease-duration'), 15)
-    .option('--lease-renew-interval <seconds>', 'how often each node lease is renewed', positive('--lease-renew-interval'), 5)
+    .option('--lease-duration <seconds>', 'node lease duration', positiveInt('--lease-duration'), 8)
+    .option('--lease-renew-interval <seconds>', 'how often each node lease is renewed', positive('--lease-renew-interval'), 2)
     .option('--status-update-interval <seconds>', 'how often each node status is rewritten', positive('--status-update-interval'), 60)
     .exitOverride()
     .parse(argv, { from: 'user' });

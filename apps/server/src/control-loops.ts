@@ -8,6 +8,7 @@ import { connect, InformerFactory } from '@tsk/client';
 import { type Logger } from '@tsk/log';
 import { makeProfile, SchedulerLoop } from '@tsk/scheduler';
 import { type ServerConfig } from './flags.js';
+import { NodeLifecycleLoop } from './node-lifecycle.js';
 
 export interface ControlLoops {
   stop(): Promise<void>;
@@ -31,6 +32,11 @@ export async function startControlLoops(cfg: ServerConfig, grpcAddress: string, 
     loops.push(scheduler);
     await scheduler.start();
     logger.info({ component: 'scheduler', strategy: cfg.schedulingStrategy, seed: cfg.schedulerSeed }, 'scheduler started');
+  }
+  if (cfg.nodeLifecycle) {
+    const lifecycle = new NodeLifecycleLoop({ client, logger, informers });
+    loops.push(lifecycle);
+    await lifecycle.start();
   }
   return {
     async stop() {

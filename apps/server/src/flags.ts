@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly schedulingStrategy: 'LeastAllocated' | 'MostAllocated';
   /** Seeds the scheduler's tie-breaking, so a run on the same cluster places pods the same way. */
   readonly schedulerSeed: number;
+  /** Mark silent nodes Unknown, taint them unreachable and evict their pods. */
+  readonly nodeLifecycle: boolean;
   readonly compactionIntervalMs: number;
   readonly compactionRetainRevisions: number;
   readonly compactionRetainMs: number;
@@ -41,6 +43,7 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     .option('--http-listen <host:port>', 'HTTP address for /healthz, /metrics, the registry and the dashboard', '127.0.0.1:6444')
     .option('--agent', 'also run a node agent in this process (not implemented yet)', false)
     .option('--no-scheduler', 'do not run the scheduler in this process')
+    .option('--no-node-lifecycle', 'do not run the node lifecycle controller in this process')
     .addOption(new Option('--scheduling-strategy <name>', 'node scoring: spread (LeastAllocated) or bin-pack (MostAllocated)').choices(['LeastAllocated', 'MostAllocated']).default('LeastAllocated'))
     .addOption(new Option('--scheduler-seed <n>').argParser(positive('--scheduler-seed')).default(1).hideHelp())
     .addOption(new Option('--compaction-interval <seconds>').argParser(positive('--compaction-interval')).default(60).hideHelp())
@@ -59,6 +62,7 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     scheduler: boolean;
     schedulingStrategy: 'LeastAllocated' | 'MostAllocated';
     schedulerSeed: number;
+    nodeLifecycle: boolean;
     compactionInterval: number;
     compactionRetain: number;
     compactionRetainTime: number;
@@ -74,6 +78,7 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     scheduler: o.scheduler,
     schedulingStrategy: o.schedulingStrategy,
     schedulerSeed: o.schedulerSeed,
+    nodeLifecycle: o.nodeLifecycle,
     compactionIntervalMs: o.compactionInterval * 1000,
     compactionRetainRevisions: o.compactionRetain,
     compactionRetainMs: o.compactionRetainTime * 1000,

@@ -11,13 +11,15 @@ import { microTime } from './time.js';
 export const NODE_LEASE_NAMESPACE = 'tsk-node-lease';
 
 /**
- * Why these numbers: a lease lasts 15 s and is renewed every 5 s, so one late renewal (or two)
- * never lets it lapse; a node whose agent is dead is noticed 15 s after its last renewal, which
- * leaves time within tsk's 30 s heal budget for eviction, rescheduling and a pod start.
- * (Kubernetes: 40 s and 10 s.)
+ * Why these numbers: tsk's heal budget is 30 s from a node's death to its pods Running elsewhere
+ * (Kubernetes takes about 5 min 50 s). The node lifecycle controller (@tsk/controllers,
+ * DEFAULT_NODE_LIFECYCLE_SETTINGS) calls a node silent 8 s after its last renewal, so renewing
+ * every 2 s lets three renewals in a row be late or lost before anything happens: a merely late
+ * heartbeat never flaps the node. Then 5 s of default toleration, the eviction and a reschedule
+ * leave well over 10 s of the budget for the replacement to start. (Kubernetes: 40 s and 10 s.)
  */
-export const DEFAULT_LEASE_DURATION_SECONDS = 15;
-export const DEFAULT_LEASE_RENEW_MS = 5_000;
+export const DEFAULT_LEASE_DURATION_SECONDS = 8;
+export const DEFAULT_LEASE_RENEW_MS = 2_000;
 
 export function buildLease(node: Node, durationSeconds: number, now: Date): Lease {
   const name = node.metadata?.name ?? '';

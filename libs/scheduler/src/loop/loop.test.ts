@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Node, type Pod } from '@tsk/api';
+import { type Event, type Node, type Pod } from '@tsk/api';
 import { connect, FakeObjectsServer, type ApiClient } from '@tsk/client';
 import { silentLogger } from '@tsk/log';
 import { SchedulerLoop } from './loop.js';
@@ -65,7 +65,7 @@ describe('SchedulerLoop', () => {
     expect([...perNode.values()].every((n) => n === 3)).toBe(true);
     expect(loop.metrics().bound).toBe(12);
     await loop.flushEvents();
-    const events = (await client.list<{ reason?: string; message?: string }>('Event')).items;
+    const events = (await client.list<Event>('Event')).items;
     expect(events.filter((e) => e.reason === 'Scheduled')).toHaveLength(12);
   });
 
