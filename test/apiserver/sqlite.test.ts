@@ -41,7 +41,7 @@ describe('API server on SQLite', () => {
 
   it('serves the gRPC health service and reflection', async () => {
     const Health = makeGenericClientConstructor(healthService, 'Health');
-    const health = new Health(server.grpcAddress, credentials.createInsecure()) as Client & {
+    const health = new Health(server.grpcAddress, credentials.createInsecure()) as unknown as Client & {
       check(req: { service: string }, cb: (err: ServiceError | null, res?: { status?: string }) => void): void;
     };
     const answer = await new Promise<{ status?: string }>((resolve, reject) =>

@@ -5,6 +5,7 @@
  * passed through as bytes.
  */
 import {
+  Metadata,
   status as Status,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -226,8 +227,13 @@ export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplemen
           sink,
           abort.signal,
         );
-        if (abort.signal.aborted) watcher.close();
-        else call.on('cancelled', () => watcher.close());
+        if (abort.signal.aborted) {
+          watcher.close();
+          return;
+        }
+        call.on('cancelled', () => watcher.close());
+        // Headers now, not with the first event: the client learns the watch is established.
+        if (!ended) call.sendMetadata(new Metadata());
       };
       run().then(
         () => metrics.observe('Watch', 'OK', (performance.now() - started) / 1000),
