@@ -24,3 +24,4 @@ export { collectGarbage, prune, sweepOrphans, statfsUsage, diskBytes, type DiskU
 export { build, type BuildOptions } from './build.js';
 export { parseContainerfile, substitute, type Instruction } from './containerfile.js';
 export { IgnoreRules } from './context.js';
+export { registryHandler } from './server.js';

@@ -165,7 +165,7 @@ export class ImageStore {
     if (byName !== undefined) return byName;
     // Docker accepts an unambiguous prefix of the image ID.
     const hex = trimmed.replace(/^sha256:/, '');
-    if (/^[0-9a-f]{4,64}$/.test(hex) && !trimmed.includes(':') === true) {
+    if (/^[0-9a-f]{4,64}$/.test(hex)) {
       const matches = images.filter((i) => i.id.slice(7).startsWith(hex));
       if (matches.length > 1) throw new ImageError('FAILED_PRECONDITION', 'resolve', input, `ambiguous image ID prefix (${matches.length} images)`);
       return matches[0];
