@@ -147,7 +147,9 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     const args = [SERVER_MAIN, '--data-dir', dataDir, '--listen', grpcAddress, '--http-listen', httpAddress, '--exit-on-stdin-close'];
     if (options.store !== undefined) args.push('--store', options.store);
     args.push(...(options.args ?? []));
-    const proc = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TSK_LOG_LEVEL: process.env['TSK_LOG_LEVEL'] ?? 'info' } });
+    // $TSK_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env['TSK_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TSK_LOG_LEVEL: process.env['TSK_LOG_LEVEL'] ?? 'info' } });
     child = proc;
     running.add(proc);
     proc.once('exit', () => running.delete(proc));

@@ -114,7 +114,25 @@ async function watchFanOut(server: ServerProcess, watchers: number, events: numb
   return summarize(lags, (performance.now() - start) / 1000);
 }
 
-async function measure(server: ServerProcess, args: string[]): Promise<Record<string, LatencySummary>> {
+/** Cumulative Create latency buckets from the server's /metrics (le in seconds -> count). */
+async function createBuckets(server: ServerProcess): Promise<Map<number, number>> {
+  const text = await (await fetch(`http://${server.httpAddress}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(/tsk_apiserver_request_duration_seconds_bucket\{method="Create",le="([^"]+)"\} (\d+)/g)) {
+    out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  }
+  return out;
+}
+
+/** The server's own view: the histogram bucket that holds the p99 of the calls between two scrapes. */
+function serverP99Ms(before: Map<number, number>, after: Map<number, number>): number {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const le of les) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le * 1000;
+  return Infinity;
+}
+
+async function measure(server: ServerProcess, args: string[]): Promise<{ rows: Record<string, LatencySummary>; serverP99Ms: number }> {
   const n = Number(flag(args, 'ops', '2000'));
   const seconds = Number(flag(args, 'seconds', '5'));
   const { api } = server;
@@ -124,11 +142,13 @@ async function measure(server: ServerProcess, args: string[]): Promise<Record<st
   const update = await sequential(n, (i) => api.update({ object: cm(`o-${i % n}`, 'bench', { payload: `y${i}` }) }));
   const get = await sequential(n, (i) => api.get({ kind: 'ConfigMap', namespace: 'bench', name: `o-${i % n}` }));
   const list = await sequential(100, () => api.list({ kind: 'ConfigMap', namespace: 'bench', limit: 100 }));
+  const before = await createBuckets(server);
   const sustained = await paced(1000, seconds * 1000, (i) => api.create({ object: cm(`s-${i}`, 'bench', data) }));
+  const serverSide = serverP99Ms(before, await createBuckets(server));
   const watchers = Number(flag(args, 'watchers', '100'));
   const events = Number(flag(args, 'events', '10000'));
   const lag = await watchFanOut(server, watchers, events, 1000);
-  return {
+  const rows = {
     create,
     update,
     get,
@@ -136,6 +156,7 @@ async function measure(server: ServerProcess, args: string[]): Promise<Record<st
     'create @1000/s sustained': sustained,
     [`watch lag (${watchers} watchers, ${events} events)`]: lag,
   };
+  return { rows, serverP99Ms: serverSide };
 }
 
 const col = (s: LatencySummary | undefined): string =>
@@ -144,6 +165,7 @@ const col = (s: LatencySummary | undefined): string =>
 export default async function main(args: string[]): Promise<void> {
   const only = flag(args, 'backend', '');
   const results: Record<string, Record<string, LatencySummary>> = {};
+  const serverSideP99: Record<string, number> = {};
   for (const backend of ['sqlite', 'etcd'] as const) {
     if (only !== '' && only !== backend) continue;
     let etcd: EtcdProcess | undefined;
@@ -152,7 +174,9 @@ export default async function main(args: string[]): Promise<void> {
       if (backend === 'etcd') etcd = await startEtcd({ fsync: true });
       server = await startServer(etcd === undefined ? {} : { store: etcd.url });
       process.stderr.write(`measuring ${backend}...\n`);
-      results[backend] = await measure(server, args);
+      const measured = await measure(server, args);
+      results[backend] = measured.rows;
+      serverSideP99[backend] = measured.serverP99Ms;
     } finally {
       await server?.stop();
       await etcd?.stop();
@@ -170,6 +194,9 @@ export default async function main(args: string[]): Promise<void> {
   const sustained = results['sqlite']?.['create @1000/s sustained'];
   const lagRow = rows.find((r) => r.startsWith('watch lag'));
   const lag = lagRow === undefined ? undefined : results['sqlite']?.[lagRow];
-  if (sustained) process.stdout.write(`\ngoal: SQLite mutating p99 at 1,000 writes/s < ${GOAL_WRITE_P99_MS} ms: ${sustained.p99Ms.toFixed(2)} ms ${sustained.p99Ms < GOAL_WRITE_P99_MS ? 'MET' : 'MISSED'}\n`);
+  for (const [backend, p99] of Object.entries(serverSideP99)) {
+    process.stdout.write(`\n${backend}: at 1,000 creates/s, p99 inside the server (its /metrics histogram) <= ${p99} ms`);
+  }
+  if (sustained) process.stdout.write(`\ngoal: SQLite mutating p99 at 1,000 writes/s < ${GOAL_WRITE_P99_MS} ms: ${sustained.p99Ms.toFixed(2)} ms end to end (client included) ${sustained.p99Ms < GOAL_WRITE_P99_MS ? 'MET' : 'MISSED'}\n`);
   if (lag) process.stdout.write(`goal: watch lag p99 < ${GOAL_WATCH_LAG_P99_MS} ms: ${lag.p99Ms.toFixed(2)} ms ${lag.p99Ms < GOAL_WATCH_LAG_P99_MS ? 'MET' : 'MISSED'}\n`);
 }
