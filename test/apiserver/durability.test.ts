@@ -6,6 +6,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collect, expectCode, startServer, type ServerProcess } from './harness.js';
+import { type WatchEvent } from '@tsk/api';
 import { configMap, namespace } from './scenarios.js';
 
 const servers: ServerProcess[] = [];
@@ -76,5 +77,28 @@ describe('tsk-server durability (SQLite)', () => {
     const fresh = collect(server.api.watch({ kind: 'ConfigMap', namespace: 'default' }), (ev) => ev.length >= 46);
     await server.api.create({ object: configMap('after-compaction') });
     expect((await fresh).at(-1)?.object?.configMap?.metadata?.name).toBe('after-compaction');
+  });
+
+  it('sends bookmarks to watches that allow them', async () => {
+    const server = await start(['--bookmark-interval', '0.2']);
+    await server.api.create({ object: configMap('bm') });
+    const events = await collect(server.api.watch({ kind: 'ConfigMap', namespace: 'default', allowBookmarks: true }), (ev) => ev.some((e) => e.type === 'BOOKMARK'));
+    const bookmark = events.find((e) => e.type === 'BOOKMARK')!;
+    expect(Number(bookmark.object?.configMap?.metadata?.resourceVersion)).toBeGreaterThan(0);
+  });
+
+  it('ends watches and exits 0 on SIGTERM', async () => {
+    const server = await start();
+    const stream = server.api.watch({ kind: 'ConfigMap', namespace: 'default' });
+    const ended = new Promise<string>((resolve) => {
+      stream.on('data', (_e: WatchEvent) => {});
+      stream.on('end', () => resolve('end'));
+      stream.on('error', (err: { code?: number }) => resolve(`error ${err.code}`));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await server.restart(); // SIGTERM, then start again
+    expect(server.logs()).toMatch(/"msg":"stopped"/);
+    expect(await ended).toBe('end');
+    expect((await server.api.version()).storeBackend).toBe('sqlite');
   });
 });

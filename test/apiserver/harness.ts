@@ -68,6 +68,8 @@ export interface ServerProcess {
   readonly pid: number | undefined;
   readonly client: ObjectsClient;
   readonly api: Api;
+  /** How the last server process ended (undefined while it runs). */
+  exit(): { code: number | null; signal: string | null } | undefined;
   /** Everything the server wrote to stderr (JSON log lines). */
   logs(): string;
   /** SIGTERM and wait for exit (SIGKILL after 10 s); removes a temp data dir. */
@@ -142,6 +144,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   const httpAddress = `127.0.0.1:${httpPort}`;
   let child: ChildProcess | undefined;
   let stderr = '';
+  let exited: { code: number | null; signal: string | null } | undefined;
 
   const launch = (): Promise<void> => {
     const args = [SERVER_MAIN, '--data-dir', dataDir, '--listen', grpcAddress, '--http-listen', httpAddress, '--exit-on-stdin-close'];
@@ -151,8 +154,12 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     const nodeArgs = (process.env['TSK_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const proc = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TSK_LOG_LEVEL: process.env['TSK_LOG_LEVEL'] ?? 'info' } });
     child = proc;
+    exited = undefined;
     running.add(proc);
-    proc.once('exit', () => running.delete(proc));
+    proc.once('exit', (code, signal) => {
+      running.delete(proc);
+      exited = { code, signal };
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`tsk-server did not start in time:\n${stderr.slice(-4000)}`)), options.startTimeoutMs ?? 20_000);
       proc.stderr!.setEncoding('utf8');
@@ -192,6 +199,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     client,
     api: makeApi(client),
     logs: () => stderr,
+    exit: () => exited,
     async stop() {
       client.close();
       await terminate('SIGTERM');

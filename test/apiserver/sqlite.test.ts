@@ -72,4 +72,16 @@ describe('API server on SQLite', () => {
     const err = await server.api.create({}).catch((e: ServiceError) => e);
     expect((err as ServiceError).code).toBe(status.INVALID_ARGUMENT);
   });
+
+  it('refuses a request over 16 MiB and honours deadlines', async () => {
+    const huge = { configMap: { metadata: { name: 'huge', namespace: 'default' }, data: { big: 'x'.repeat(17 * 1024 * 1024) } } };
+    const err = await server.api.create({ object: huge }).catch((e: ServiceError) => e);
+    expect((err as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
+    const manifest = Array.from({ length: 200 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dl-${i}\n`).join('---\n');
+    const late = await new Promise<ServiceError | null>((resolve) =>
+      server.client.applyManifest({ manifest, filename: 'dl.yaml', dryRun: true }, { deadline: Date.now() + 1 }, (e) => resolve(e)),
+    );
+    expect(late?.code).toBe(status.DEADLINE_EXCEEDED);
+    expect((await server.api.version()).storeBackend).toBe('sqlite');
+  });
 });

@@ -57,6 +57,12 @@ export class WatchCache {
   private windowStart = 1;
   /** The highest revision this cache has seen (or windowStart - 1). */
   private lastRevision = 0;
+  /**
+   * The store's revision as read at the previous bookmark tick. One interval later the store
+   * watch has long delivered every event up to it, so a bookmark may claim it even for a kind
+   * with no events of its own (what etcd's progress notifications guarantee exactly).
+   */
+  private progressCandidate = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   failed: unknown;
@@ -77,7 +83,7 @@ export class WatchCache {
     this.windowStart = Math.max(1, current - this.options.windowSize + 1);
     this.lastRevision = this.windowStart - 1;
     this.running = this.run();
-    this.timer = setInterval(() => this.bookmark(), this.options.bookmarkIntervalMs);
+    this.timer = setInterval(() => void this.bookmark(), this.options.bookmarkIntervalMs);
     this.timer.unref();
   }
 
@@ -210,13 +216,18 @@ export class WatchCache {
     }
   }
 
-  private bookmark(): void {
-    const revision = this.lastRevision;
+  private async bookmark(): Promise<void> {
+    const revision = Math.max(this.lastRevision, this.progressCandidate);
     let frame: Buffer | undefined;
     for (const w of this.watchers) {
-      if (!w.allowBookmarks || w.pending > 0 || w.lastRevision >= revision) continue;
+      if (!w.allowBookmarks || w.pending > 0 || w.lastRevision > revision) continue;
       frame ??= bookmarkFrame(this.info, revision);
       w.push(frame, revision);
+    }
+    try {
+      this.progressCandidate = await this.options.store.currentRevision();
+    } catch {
+      // the store is down: no progress to claim next time
     }
   }
 
