@@ -56,6 +56,7 @@ describe('tsctl image', () => {
     const [doc] = JSON.parse(await tsctl('inspect', 'busybox')) as { Config: { Cmd: string[] }; RepoDigests: string[] }[];
     expect(doc?.Config.Cmd).toEqual(['sh']);
     expect(await tsctl('rm', 'example.com/me/bb:v1')).toBe('Untagged: example.com/me/bb:v1\n');
+    await expect(tsctl('inspect', 'nope')).rejects.toThrow('inspect nope: no such image in the local store');
     // An explicit --root wins over $TSK_IMAGE_ROOT.
     expect(await tsctl('ls', '-q', '--root', dirs.make('cli-empty'))).toBe('');
   });

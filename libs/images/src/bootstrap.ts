@@ -11,6 +11,8 @@ import { createImage, writeLayer } from './create.js';
 import { ImageError } from './errors.js';
 import { type ImageRecord, type ImageStore } from './store.js';
 import { type TarSourceEntry } from './tar.js';
+export { bootstrapDebian, hostMirror } from './debian.js';
+import { bootstrapDebian } from './debian.js';
 
 const run = promisify(execFile);
 
@@ -101,9 +103,10 @@ export async function bootstrapBusybox(store: ImageStore, options: BootstrapOpti
   });
 }
 
-/** `bootstrap NAME`: the images tsk can make offline. */
+/** `bootstrap NAME`: busybox[:tag] from the host binary, debian:SUITE with debootstrap. */
 export async function bootstrap(store: ImageStore, what: string, options: BootstrapOptions = {}): Promise<ImageRecord> {
-  const base = what.split(':')[0];
-  if (base === 'busybox') return bootstrapBusybox(store, { ...options, name: options.name ?? (what.includes(':') ? what : 'busybox:latest') });
-  throw new ImageError('UNIMPLEMENTED', 'bootstrap', what, 'only busybox can be bootstrapped so far (debian:bookworm with debootstrap is not implemented yet)');
+  const [base, tag] = what.split(':');
+  if (base === 'busybox') return bootstrapBusybox(store, { ...options, name: options.name ?? (tag !== undefined ? what : 'busybox:latest') });
+  if (base === 'debian') return bootstrapDebian(store, tag ?? 'bookworm', { ...(options.name !== undefined ? { name: options.name } : {}) });
+  throw new ImageError('UNIMPLEMENTED', 'bootstrap', what, 'tsk can bootstrap busybox and debian:SUITE');
 }

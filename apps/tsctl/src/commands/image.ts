@@ -5,7 +5,7 @@
  * otherwise.
  */
 import { Command, Option } from 'commander';
-import { createLogger, levelFromEnv } from '@tsk/log';
+import { createLogger, levelFromEnv, type Logger } from '@tsk/log';
 import {
   bootstrap,
   build,
@@ -127,8 +127,10 @@ function inspectDoc(image: ImageRecord, size: number): Record<string, unknown> {
 
 export function imageCommand(io: ImageIo = processIo()): Command {
   const cmd = new Command('image').description('Manage images in the local image store').option('--root <dir>', `image store directory (else $TSK_IMAGE_ROOT, else ${DEFAULT_IMAGE_ROOT})`);
-  const logger = createLogger({ name: 'tsctl', level: levelFromEnv('warn') });
-  const open = (c: Command): Promise<ImageStore> => ImageStore.open(imageRoot(c.optsWithGlobals<ImageFlags>().root, io.env), { logger });
+  // Made on first use: tsctl builds every verb's command tree on each run, image verbs or not.
+  let made: Logger | undefined;
+  const log = (): Logger => (made ??= createLogger({ name: 'tsctl', level: levelFromEnv('warn') }));
+  const open = (c: Command): Promise<ImageStore> => ImageStore.open(imageRoot(c.optsWithGlobals<ImageFlags>().root, io.env), { logger: log() });
   const progress = (): ProgressReporter => (io.isTTY === true ? new TtyProgress(io.stdout) : new PlainProgress(io.stdout));
 
   cmd
@@ -253,7 +255,7 @@ export function imageCommand(io: ImageIo = processIo()): Command {
         ...(creds !== undefined ? { credentials: creds } : {}),
         platform: { os: os ?? 'linux', architecture: architecture ?? 'amd64' },
         progress: progress(),
-        logger,
+        logger: log(),
       });
       io.stdout(`Digest: ${image.digest}\nStatus: Downloaded image for ${familiarName(parsed)}\n${image.names[0] ?? image.digest}\n`);
     });
@@ -277,7 +279,7 @@ export function imageCommand(io: ImageIo = processIo()): Command {
         ...(creds !== undefined ? { credentials: creds } : {}),
         ...(opts.chunkSize !== undefined ? { chunkSize: Number(opts.chunkSize) } : {}),
         progress: progress(),
-        logger,
+        logger: log(),
       });
       const size = (await store.blobs.read(digest)).length;
       io.stdout(`${target.tag ?? 'latest'}: digest: ${digest} size: ${size}\n`);
