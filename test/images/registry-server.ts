@@ -8,11 +8,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export async function freePort(): Promise<number> {
+export async function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, address, () => {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
     });
@@ -41,9 +41,9 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+export async function startRegistry(address = '127.0.0.1'): Promise<TestRegistry> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tsk-registry-'));
-  const port = await freePort();
+  const port = await freePort(address);
   const config = path.join(dir, 'config.yml');
   writeFileSync(
     config,
@@ -59,7 +59,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       '  delete:',
       '    enabled: true',
       'http:',
-      `  addr: 127.0.0.1:${port}`,
+      `  addr: ${address}:${port}`,
       '',
     ].join('\n'),
   );
@@ -77,13 +77,13 @@ export async function startRegistry(): Promise<TestRegistry> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitReady(`http://127.0.0.1:${port}/v2/`, child);
+    await waitReady(`http://${address}:${port}/v2/`, child);
   } catch (err) {
     const tail = readFileSync(logFile, 'utf8').slice(-2000);
     await stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail}`, { cause: err });
   }
-  return { host: `127.0.0.1:${port}`, stop };
+  return { host: `${address}:${port}`, stop };
 }
 
 export type ProxyMode = 'bearer' | 'basic' | 'corrupt';

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapBusybox, createImage, ImageStore, MEDIA, pull, push, sha256, writeLayer, type ImageRecord } from '@tsk/images';
@@ -119,6 +120,21 @@ describe('registry client', () => {
     expect(readdirSync(path.join(fresh.root, 'tmp'))).toEqual([]);
     expect(await fresh.blobs.list()).toEqual([]);
     expect(await fresh.images()).toEqual([]);
+  });
+
+  it('speaks TLS to a registry that is not on loopback, plain HTTP only with --insecure', async () => {
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+    if (address === undefined) return; // no non-loopback address on this host
+    const remote = await startRegistry(address);
+    try {
+      await expect(push(store, 'busybox', `${remote.host}/x/bb:1`)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(`cannot reach https://${remote.host}`) });
+      expect(await push(store, 'busybox', `${remote.host}/x/bb:1`, { insecure: true })).toBe(busybox.digest);
+      expect((await pull(await ImageStore.open(dirs.make('pull-insecure')), `${remote.host}/x/bb:1`, { insecure: true })).digest).toBe(busybox.digest);
+    } finally {
+      await remote.stop();
+    }
   });
 
   it('reports a missing image with the reference', async () => {

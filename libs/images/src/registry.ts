@@ -38,6 +38,7 @@ export class RegistryClient {
   private challenge: Challenge | undefined;
   private token: string | undefined;
   private fellBack = false;
+  private pinged: Promise<void> | undefined;
 
   constructor(
     readonly registry: string,
@@ -79,22 +80,31 @@ export class RegistryClient {
   }
 
   private async raw(req: HttpRequest, step: string): Promise<HttpResponse> {
+    // URLs made before a fall-back to plain HTTP still say https: follow the fall-back.
+    if (this.fellBack && req.url.protocol === 'https:' && req.url.host === this.base.host) req = { ...req, url: new URL(req.url.href.replace(/^https:/, 'http:')) };
     try {
       return await request({ ...req, insecure: this.insecure });
     } catch (err) {
-      // --insecure against a registry that only speaks HTTP: retry once in plain text.
-      if (this.insecure && !this.fellBack && req.url.protocol === 'https:') {
+      // --insecure against a registry that only speaks HTTP: retry in plain text.
+      if (this.insecure && !this.fellBack && req.url.protocol === 'https:' && req.url.host === this.base.host) {
         this.fellBack = true;
         this.base = new URL(this.base.href.replace(/^https:/, 'http:'));
-        return this.raw({ ...req, url: new URL(req.url.href.replace(/^https:/, 'http:')) }, step);
+        return this.raw(req, step);
       }
       throw this.fail(step, `cannot reach ${req.url.origin}: ${err instanceof Error ? err.message : String(err)}`, 'UNAVAILABLE', err);
     }
   }
 
-  /** GET /v2/ once, to learn how this registry wants to be authenticated. */
-  private async ping(step: string): Promise<void> {
-    if (this.challenge !== undefined) return;
+  /** GET /v2/ once (concurrent callers share it), to learn how this registry authenticates. */
+  private ping(step: string): Promise<void> {
+    this.pinged ??= this.doPing(step).catch((err: unknown) => {
+      this.pinged = undefined;
+      throw err;
+    });
+    return this.pinged;
+  }
+
+  private async doPing(step: string): Promise<void> {
     const res = await this.raw({ method: 'GET', url: this.url('') }, step);
     await discard(res);
     const www = header(res, 'www-authenticate');
