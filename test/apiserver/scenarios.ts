@@ -116,6 +116,11 @@ export async function apply(server: ServerProcess): Promise<void> {
   expect(third.results?.map((r) => r.action)).toEqual(['unchanged', 'configured']);
   expect(third.results?.[1]?.object?.deployment?.spec?.replicas).toBe(4);
   expect(third.results?.[1]?.object?.deployment?.metadata?.generation).toBe(2);
+  // Apply of objects (not text) takes the request's namespace for those that name none.
+  const objects = await api.apply({ objects: [configMap('from-objects', '')], namespace: 'applied' });
+  expect(objects.results?.map((r) => [r.action, r.object?.configMap?.metadata?.namespace])).toEqual([['created', 'applied']]);
+  const again = await api.apply({ objects: [configMap('from-objects', '')], namespace: 'applied' });
+  expect(again.results?.[0]?.action).toBe('unchanged');
   // dryRun writes nothing.
   const dry = await api.applyManifest({ manifest: deploymentYaml('dry', 'applied', 1), filename: 'dry.yaml', dryRun: true });
   expect(dry.results?.[0]?.action).toBe('created');
