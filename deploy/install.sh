@@ -16,6 +16,7 @@
 #                      so the stubs come from Debian's protoc 3.21 and grpc_python_plugin)
 #   hyperfine          timing peers in benchmarks
 #   zsh                the test of tsctl's zsh completion script
+#   debootstrap        `tsctl image bootstrap debian:bookworm`
 set -euo pipefail
 
 # command-or-path:package
@@ -31,6 +32,7 @@ NEEDS=(
   protoc:protobuf-compiler
   hyperfine:hyperfine
   zsh:zsh
+  debootstrap:debootstrap
   /usr/lib/python3/dist-packages/grpc:python3-grpcio
   grpc_python_plugin:protobuf-compiler-grpc
   /usr/lib/python3/dist-packages/google/protobuf:python3-protobuf

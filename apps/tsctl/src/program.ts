@@ -10,6 +10,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
+import { imageCommand } from './commands/image.js';
 import { registerVersion } from './commands/version.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { formatError, ReportedError } from './errors.js';
@@ -45,6 +46,8 @@ export function buildProgram(io: Io, contexts: Context[] = []): Command {
     return ctx;
   };
   for (const register of VERBS) register(program, factory);
+  // Image verbs work on the local image store, not the server, so they take no Context.
+  program.addCommand(imageCommand({ stdout: io.stdout, stderr: io.stderr, env: io.env, isTTY: process.stdout.isTTY === true }));
   return program;
 }
 
