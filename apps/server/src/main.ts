@@ -50,6 +50,12 @@ async function main(cfg: ServerConfig): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // A store that does not answer must not keep the process alive forever.
+    setTimeout(() => {
+      logger.error('shutdown took over 15 s; exiting');
+      logger.flush();
+      process.exit(1);
+    }, 15_000).unref();
     void (async () => {
       await loops.stop();
       await server.stop();
