@@ -140,6 +140,16 @@ export async function refusedApplyStoresNothing(server: ServerProcess): Promise<
   const err2 = await expectCode(api.applyManifest({ manifest: `${good}---\n${badImage}`, filename: 'img.yaml' }), status.INVALID_ARGUMENT);
   expect(err2.details).toMatch(/img\.yaml: document 2/);
   await expectCode(api.get({ kind: 'ConfigMap', namespace: 'default', name: 'refused-1' }), status.NOT_FOUND);
+
+  // A write that fails part way (an immutable field, only known against the stored object) says
+  // which documents were applied before it.
+  const pod = (node: string): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pinned\nspec:\n  nodeName: ${node}\n  containers:\n  - name: c\n    image: busybox\n`;
+  await api.applyManifest({ manifest: pod('node-a'), filename: 'pod.yaml' });
+  const partial = await expectCode(api.applyManifest({ manifest: `${good}---\n${pod('node-b')}`, filename: 'partial.yaml' }), status.INVALID_ARGUMENT);
+  expect(partial.details).toMatch(/partial\.yaml: document 2 \(Pod default\/pinned\): spec\.nodeName.*already applied: partial\.yaml: document 1 \(ConfigMap default\/refused-1\) created/);
+  await api.delete({ kind: 'Pod', namespace: 'default', name: 'pinned', gracePeriodSeconds: 0 });
+  await api.delete({ kind: 'ConfigMap', namespace: 'default', name: 'refused-1' });
 }
 
 export async function listPaging(server: ServerProcess): Promise<void> {
