@@ -104,6 +104,7 @@ export class WatchCache {
           continue;
         }
         this.failed = err;
+        if (this.timer !== undefined) clearInterval(this.timer);
         this.logger.error({ err }, 'store watch failed; ending every watch of this kind so clients resume');
         for (const w of [...this.watchers]) w.close();
         return;
