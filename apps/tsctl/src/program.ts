@@ -7,10 +7,14 @@ import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
+import { registerCordon, registerUncordon } from './commands/cordon.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
+import { registerDrain } from './commands/drain.js';
 import { registerGet } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
+import { registerRollout } from './commands/rollout.js';
+import { registerScale } from './commands/scale.js';
 import { registerVersion } from './commands/version.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { formatError, ReportedError } from './errors.js';
@@ -28,6 +32,11 @@ const VERBS: readonly Registrar[] = [
   registerVersion,
   registerConfig,
   registerCompletion,
+  registerScale,
+  registerRollout,
+  registerCordon,
+  registerUncordon,
+  registerDrain,
 ];
 
 export function buildProgram(io: Io, contexts: Context[] = []): Command {

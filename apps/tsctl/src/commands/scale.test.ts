@@ -1,0 +1,97 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kindOf, type Deployment, type Node } from '@tsk/api';
+import { FakeObjectsServer } from '@tsk/client';
+import { silentLogger } from '@tsk/log';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../program.js';
+
+let server: FakeObjectsServer;
+const home = mkdtempSync(join(tmpdir(), 'tsctl-scale-'));
+
+beforeAll(async () => {
+  server = await FakeObjectsServer.start();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+async function tsctl(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(['--server', server.address, ...args], {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    readStdin: () => Promise.resolve(''),
+    env: {},
+    home,
+    now: () => Date.now(),
+    signal: new AbortController().signal,
+    logger: silentLogger(),
+  });
+  return { code, stdout, stderr };
+}
+
+const deployment = (name: string, replicas: number): Deployment => ({
+  metadata: { name, namespace: 'default', labels: { app: name } },
+  spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+});
+
+const replicasOf = (name: string): number | undefined => (server.store.get(kindOf('Deployment'), 'default', name) as Deployment).spec?.replicas;
+
+describe('tsctl scale', () => {
+  beforeAll(() => {
+    server.store.create(kindOf('Deployment'), deployment('web', 2));
+    server.store.create(kindOf('Deployment'), deployment('api', 1));
+  });
+
+  it('scales by KIND/NAME and by KIND NAME, with = or a space', async () => {
+    expect(await tsctl('scale', 'deployment/web', '--replicas', '5')).toEqual({ code: 0, stdout: 'deployment.apps/web scaled\n', stderr: '' });
+    expect(replicasOf('web')).toBe(5);
+    expect(await tsctl('scale', 'deploy', 'web', 'api', '--replicas=3')).toEqual({ code: 0, stdout: 'deployment.apps/web scaled\ndeployment.apps/api scaled\n', stderr: '' });
+    expect([replicasOf('web'), replicasOf('api')]).toEqual([3, 3]);
+    expect((await tsctl('scale', 'deploy', '-l', 'app=api', '--replicas', '0')).stdout).toBe('deployment.apps/api scaled\n');
+    expect(replicasOf('api')).toBe(0);
+  });
+
+  it('checks --current-replicas before writing', async () => {
+    expect(await tsctl('scale', 'deploy/web', '--current-replicas', '2', '--replicas', '7')).toEqual({ code: 1, stdout: '', stderr: 'error: Expected replicas to be 2, was 3\n' });
+    expect(replicasOf('web')).toBe(3);
+    expect((await tsctl('scale', 'deploy/web', '--current-replicas=3', '--replicas', '7')).code).toBe(0);
+    expect(replicasOf('web')).toBe(7);
+  });
+
+  it('refuses bad input with one line', async () => {
+    expect(await tsctl('scale', 'deploy/web')).toEqual({ code: 1, stdout: '', stderr: 'error: required flag(s) "replicas" not set\n' });
+    expect((await tsctl('scale', 'deploy/web', '--replicas=-1')).stderr).toBe('error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n');
+    expect((await tsctl('scale', 'deploy/web', '--replicas=x')).stderr).toMatch(/^error: invalid argument "x" for "--replicas" flag/);
+    expect(await tsctl('scale', 'deploy/ghost', '--replicas=1')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): deployments.apps "ghost" not found\n' });
+    expect((await tsctl('scale', 'cm/x', '--replicas=1')).stderr).toBe('error: cannot scale configmaps "x": only deployments and replicasets can be scaled\n');
+  });
+});
+
+describe('tsctl cordon and uncordon', () => {
+  beforeAll(() => {
+    server.store.create(kindOf('Node'), { metadata: { name: 'n1', labels: { pool: 'a' } } } as Node);
+    server.store.create(kindOf('Node'), { metadata: { name: 'n2', labels: { pool: 'a' } } } as Node);
+  });
+  const unschedulable = (name: string): boolean | undefined => (server.store.get(kindOf('Node'), '', name) as Node).spec?.unschedulable;
+
+  it('cordons once and says so the second time', async () => {
+    expect(await tsctl('cordon', 'n1')).toEqual({ code: 0, stdout: 'node/n1 cordoned\n', stderr: '' });
+    expect(unschedulable('n1')).toBe(true);
+    expect(await tsctl('cordon', 'n1')).toEqual({ code: 0, stdout: 'node/n1 already cordoned\n', stderr: '' });
+    expect(await tsctl('uncordon', 'n1')).toEqual({ code: 0, stdout: 'node/n1 uncordoned\n', stderr: '' });
+    expect(unschedulable('n1')).toBeFalsy();
+    expect((await tsctl('uncordon', 'n1')).stdout).toBe('node/n1 already uncordoned\n');
+  });
+
+  it('takes a selector, and fails a missing node with kubectl\'s line', async () => {
+    expect((await tsctl('cordon', '-l', 'pool=a')).stdout).toBe('node/n1 cordoned\nnode/n2 cordoned\n');
+    expect((await tsctl('uncordon', '-l', 'pool=a')).stdout).toBe('node/n1 uncordoned\nnode/n2 uncordoned\n');
+    expect(await tsctl('cordon', 'ghost')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): nodes "ghost" not found\n' });
+    expect((await tsctl('cordon')).code).toBe(1);
+  });
+});
