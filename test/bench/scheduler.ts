@@ -1,4 +1,5 @@
-// `npm run bench -- scheduler [--pods N] [--nodes N] [--runs N] [--profile LeastAllocated|MostAllocated] [--no-constrained]`
+// `npm run bench -- scheduler [--pods N] [--nodes N] [--runs N] [--profile LeastAllocated|MostAllocated] [--no-constrained]
+//   [--e2e-pods N] [--e2e-nodes N] [--backends sqlite,etcd] [--no-e2e]`
 //
 // (a) The scheduling core alone: N pods (default 100,000, in Deployments of 100 replicas) onto
 //     N nodes (default 5,000; 4 cpu, 16Gi, 110 pods; three zones), decide() + assume() per pod
@@ -6,9 +7,13 @@
 //     Reference, not measured here: kube-scheduler's CI floor of about 680 pods/s on 5,000 nodes
 //     (scheduler_perf SchedulingBasic, in-process API server and fake nodes).
 //     Then, for context: 10,000 replicas with a zone spread constraint or hostname anti-affinity.
-// (b) End to end through the API server: see the TODO at the bottom.
+// (b) End to end through tsk-server (scheduler on) and its store, SQLite then etcd: 10,000 replicas
+//     onto 1,000 hollow nodes of one tsk-agent process, from the first create until every pod is
+//     bound; pods/s against the 2,000 pods/s goal, and tsk-server's RSS. [--e2e-pods N]
+//     [--e2e-nodes N] [--backends sqlite,etcd] [--no-e2e]
 import { type Node, type Pod } from '@tsk/api';
 import { assume, buildSnapshot, createScheduler, makeProfile, type ScoringStrategy } from '@tsk/scheduler';
+import { endToEnd, report, type E2eResult } from './_scheduler-e2e.js';
 
 const GOAL_PODS_PER_SECOND = 20_000;
 const KUBE_SCHEDULER_CI_FLOOR = 680;
@@ -145,8 +150,20 @@ export default async function bench(args: string[]): Promise<void> {
   await coreAlone(pods, nodes, strategy, runs);
   if (!args.includes('--no-constrained')) await constrained(Math.min(pods, 10_000), nodes);
 
-  // TODO(part b, end to end): a 10,000-replica Deployment onto 1,000 hollow nodes through
-  // tsk-server with SQLite and with etcd, from apply until every pod is bound, pods/s, plus
-  // tsk-server's memory holding 10,000 pods and 1,000 nodes. Add it here as `endToEnd(args)`
-  // after coreAlone, printing the same way (rate and ratio to the 2,000 pods/s goal).
+  // (b) End to end through tsk-server and the store, with SQLite and with etcd.
+  if (!args.includes('--no-e2e')) {
+    const e2ePods = Number(flag(args, 'e2e-pods', '10000'));
+    const e2eNodes = Number(flag(args, 'e2e-nodes', '1000'));
+    const backends = flag(args, 'backends', 'sqlite,etcd').split(',');
+    print('(b) no Deployment/ReplicaSet controller runs in tsk-server yet: the bench creates the replicas as Pods, 64 creates in flight');
+    const results: E2eResult[] = [];
+    for (const backend of backends) {
+      if (backend !== 'sqlite' && backend !== 'etcd') continue;
+      const r = await endToEnd(backend, e2ePods, e2eNodes);
+      report(r);
+      results.push(r);
+    }
+    const [a, b] = results;
+    if (a !== undefined && b !== undefined) print(`    ${a.backend} / ${b.backend}: ${(b.boundSeconds / a.boundSeconds).toFixed(2)}x the rate`);
+  }
 }

@@ -47,6 +47,11 @@ export class HollowAgent {
   private readonly nodes = new Map<string, HollowNode>();
   private readonly log: Logger;
   private readonly writes: Limiter;
+  /**
+   * Heartbeats have their own lane: queued behind a burst of 10,000 pod status writes, a lease
+   * renewal would come late, and the node lifecycle controller would call a healthy node dead.
+   */
+  private readonly heartbeats: Limiter;
   private readonly leasePacer: Pacer<string>;
   private readonly statusPacer: Pacer<string>;
   /** Pod uid -> its IP, for pods this process reported Running. */
@@ -59,6 +64,7 @@ export class HollowAgent {
   constructor(private readonly options: HollowOptions) {
     this.log = options.logger.child({ component: 'hollow-agent' });
     this.writes = new Limiter(options.writeConcurrency ?? 32);
+    this.heartbeats = new Limiter(16);
     this.leasePacer = new Pacer({ periodMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS }, (name) => this.renewLease(name));
     this.statusPacer = new Pacer({ periodMs: options.statusUpdateMs ?? DEFAULT_STATUS_UPDATE_MS }, (name) => this.updateStatus(name));
   }
@@ -140,7 +146,7 @@ export class HollowAgent {
     const node = this.nodes.get(name);
     if (node === undefined) return;
     try {
-      await this.writes.run(() => node.lease.renew());
+      await this.heartbeats.run(() => node.lease.renew());
       this.stats.leaseRenewals++;
     } catch (err) {
       this.stats.leaseFailures++;
@@ -156,7 +162,7 @@ export class HollowAgent {
       // Ready=True over a controller's Ready=Unknown is exactly what a live agent must do.
       const { resourceVersion: _rv, ...meta } = node.node.metadata ?? {};
       const next = { ...node.node, metadata: meta, status: nodeStatus(node.input, new Date(), node.node) };
-      node.node = await this.writes.run(() => this.options.client.updateStatus<Node>('Node', next));
+      node.node = await this.heartbeats.run(() => this.options.client.updateStatus<Node>('Node', next));
       this.stats.statusUpdates++;
     } catch (err) {
       this.log.warn({ node: name, err: (err as Error).message }, 'node status update failed');

@@ -17,6 +17,11 @@ export interface EventRecorderOptions {
   readonly queueSize?: number;
   /** Writes in flight at once. */
   readonly concurrency?: number;
+  /**
+   * Events written per second at most (a token bucket with this burst): events share the store
+   * with binds, and 10,000 binds must not pay for 10,000 event writes. Beyond it, dropped.
+   */
+  readonly qps?: number;
 }
 
 export interface RecordedEvent {
@@ -31,6 +36,8 @@ interface Aggregate {
   count: number;
 }
 
+export const DEFAULT_EVENT_QPS = 100;
+
 /** Aggregates are kept for this many objects at most (oldest forgotten first). */
 const MAX_AGGREGATES = 10_000;
 
@@ -42,9 +49,12 @@ export class EventRecorder {
   private readonly log: Logger;
   private readonly stats = { written: 0, dropped: 0, failed: 0 };
   private idle: (() => void)[] = [];
+  private tokens: number;
+  private refilledAt = Date.now();
 
   constructor(private readonly options: EventRecorderOptions) {
     this.log = options.logger.child({ component: 'events' });
+    this.tokens = options.qps ?? DEFAULT_EVENT_QPS;
   }
 
   get metrics(): Readonly<{ written: number; dropped: number; failed: number; queued: number }> {
@@ -52,12 +62,22 @@ export class EventRecorder {
   }
 
   record(event: RecordedEvent): void {
-    if (this.queue.length >= (this.options.queueSize ?? 1_000)) {
+    if (!this.takeToken() || this.queue.length >= (this.options.queueSize ?? 1_000)) {
       this.stats.dropped++;
       return;
     }
     this.queue.push(event);
     this.drain();
+  }
+
+  private takeToken(): boolean {
+    const qps = this.options.qps ?? DEFAULT_EVENT_QPS;
+    const now = Date.now();
+    this.tokens = Math.min(qps, this.tokens + ((now - this.refilledAt) / 1000) * qps);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 
   /** Resolves when everything queued has been written (tests, shutdown). */

@@ -1,0 +1,145 @@
+/**
+ * Part (b) of `npm run bench -- scheduler`: end to end through tsk-server and its store. A real
+ * tsk-server (scheduler on, SQLite or etcd) and a real tsk-agent holding 1,000 hollow nodes; the
+ * bench creates 10,000 replicas of one workload and times from the first create until every pod
+ * is bound (and, for context, until every pod is reported Running), then reads tsk-server's RSS.
+ */
+import { readFileSync } from 'node:fs';
+import { type Event, type Node, type Pod } from '@tsk/api';
+import { connect, Informer, type ApiClient } from '@tsk/client';
+import { startEtcd } from '@tsk/store';
+import { startServer } from '../apiserver/harness.js';
+import { startAgent } from '../scheduling/agents.js';
+
+export const E2E_GOAL_PODS_PER_SECOND = 2_000;
+const NAMESPACE = 'bench';
+/** Creates in flight at once from the bench, as a ReplicaSet controller's burst would be. */
+const CREATE_CONCURRENCY = 64;
+
+export interface E2eResult {
+  readonly backend: string;
+  readonly pods: number;
+  readonly nodes: number;
+  readonly createSeconds: number;
+  readonly boundSeconds: number;
+  readonly runningSeconds: number;
+  readonly rssMiB: number;
+  readonly maxPerNode: number;
+  /** Scheduled events written (the rest were dropped by the recorder's rate limit, by design). */
+  readonly scheduledEvents: number;
+  /** NodeNotReady transitions during the run: a heartbeat starved by load would show here. */
+  readonly nodesNotReady: number;
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? NaN : Number(m[1]) / 1024;
+}
+
+function replica(i: number): Pod {
+  return {
+    metadata: { name: `web-${i}`, namespace: NAMESPACE, labels: { app: 'web', 'pod-template-hash': 'bench' } },
+    spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+  };
+}
+
+async function waitNodesReady(client: ApiClient, count: number): Promise<void> {
+  for (;;) {
+    const nodes = (await client.list<Node>('Node')).items;
+    const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    if (ready >= count) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Counts pods as they become bound and Running, from an informer on the namespace (it relists
+ * if its watch falls behind compaction, so no change is missed).
+ */
+function track(client: ApiClient, total: number): { bound: Promise<number>; running: Promise<number>; perNode: Map<string, number>; stop(): Promise<void> } {
+  const bound = new Set<string>();
+  const running = new Set<string>();
+  const perNode = new Map<string, number>();
+  let boundAt: (t: number) => void = () => undefined;
+  let runningAt: (t: number) => void = () => undefined;
+  const boundP = new Promise<number>((r) => (boundAt = r));
+  const runningP = new Promise<number>((r) => (runningAt = r));
+  const seen = (pod: Pod): void => {
+    const name = pod.metadata?.name ?? '';
+    const node = pod.spec?.nodeName ?? '';
+    if (node !== '' && !bound.has(name)) {
+      bound.add(name);
+      perNode.set(node, (perNode.get(node) ?? 0) + 1);
+      if (bound.size === total) boundAt(performance.now());
+    }
+    if (pod.status?.phase === 'Running' && !running.has(name)) {
+      running.add(name);
+      if (running.size === total) runningAt(performance.now());
+    }
+  };
+  const informer = new Informer<Pod>(client, 'Pod', { namespace: NAMESPACE })
+    .onAdd(seen)
+    .onUpdate((_old, pod) => seen(pod))
+    .start();
+  return { bound: boundP, running: runningP, perNode, stop: () => informer.stop() };
+}
+
+export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nodeCount: number): Promise<E2eResult> {
+  const etcd = backend === 'etcd' ? await startEtcd({ fsync: true }) : undefined;
+  const server = await startServer({ ...(etcd !== undefined ? { store: etcd.url } : {}), startTimeoutMs: 60_000 });
+  const client = connect(server.grpcAddress);
+  // 1,000 nodes need 1,000 /24s: the default 10.244.0.0/16 holds 256, so the bench uses a /14.
+  const agent = await startAgent(server.grpcAddress, ['--hollow', String(nodeCount), '--node-name', 'hollow', '--cluster-cidr', '10.128.0.0/14']);
+  try {
+    await waitNodesReady(client, nodeCount);
+    await client.create('Namespace', { metadata: { name: NAMESPACE } });
+    const watch = track(client, podCount);
+    await new Promise((r) => setTimeout(r, 500)); // the watch is open before the first create
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CREATE_CONCURRENCY }, async () => {
+        while (next < podCount) await client.create('Pod', replica(next++));
+      }),
+    );
+    const created = performance.now();
+    const boundAt = await watch.bound;
+    const runningAt = await watch.running;
+    const rss = rssMiB(server.pid);
+    await watch.stop();
+    const events = (await client.list<Event>('Event')).items;
+    const notReady = events.filter((e) => e.reason === 'NodeNotReady' && e.involvedObject?.kind === 'Node').length;
+    return {
+      backend: etcd !== undefined ? 'etcd (fsync)' : 'SQLite',
+      pods: podCount,
+      nodes: nodeCount,
+      createSeconds: (created - started) / 1000,
+      boundSeconds: (boundAt - started) / 1000,
+      runningSeconds: (runningAt - started) / 1000,
+      rssMiB: rss,
+      maxPerNode: Math.max(...watch.perNode.values()),
+      scheduledEvents: events.filter((e) => e.reason === 'Scheduled').length,
+      nodesNotReady: notReady,
+    };
+  } finally {
+    await agent.kill9();
+    client.close();
+    await server.stop();
+    await etcd?.stop();
+  }
+}
+
+export function report(r: E2eResult): void {
+  const rate = r.pods / r.boundSeconds;
+  print(`(b) end to end, ${r.backend}: ${r.pods} pods onto ${r.nodes} hollow nodes (one tsk-agent process)`);
+  print(`    created by the bench in ${r.createSeconds.toFixed(2)} s (${Math.round(r.pods / r.createSeconds)} creates/s, ${CREATE_CONCURRENCY} in flight)`);
+  print(`    all bound ${r.boundSeconds.toFixed(2)} s after the first create: ${Math.round(rate)} pods/s; all Running at ${r.runningSeconds.toFixed(2)} s`);
+  print(`    at most ${r.maxPerNode} pods on one node; tsk-server RSS holding ${r.pods} pods and ${r.nodes} nodes: ${r.rssMiB.toFixed(0)} MiB`);
+  print(`    ${r.scheduledEvents} Scheduled events written (rate-limited, the rest dropped); ${r.nodesNotReady} NodeNotReady transitions during the run`);
+  print(`    ${(rate / E2E_GOAL_PODS_PER_SECOND).toFixed(2)}x the goal of ${E2E_GOAL_PODS_PER_SECOND} pods/s`);
+}
