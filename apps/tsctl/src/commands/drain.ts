@@ -59,7 +59,7 @@ async function snapshot(ctx: Context, nodeName: string): Promise<Snapshot> {
 
 /** kubectl's refusal before anything is evicted: DaemonSet pods without the flag, bare pods without --force. */
 function refusal(s: Snapshot, flags: DrainFlags): string | undefined {
-  const live = s.onNode.filter((p) => !isTerminal(p) && p.metadata?.deletionTimestamp === undefined);
+  const live = s.onNode.filter((p) => !isTerminal(p) && (p.metadata?.deletionTimestamp ?? '') === '');
   const daemons = live.filter((p) => controllerRefOf(p)?.kind === 'DaemonSet').map(key);
   const bare = live.filter((p) => controllerRefOf(p) === undefined).map(key);
   const errors: string[] = [];
@@ -71,7 +71,7 @@ function refusal(s: Snapshot, flags: DrainFlags): string | undefined {
 }
 
 function warnings(ctx: Context, s: Snapshot): void {
-  const live = s.onNode.filter((p) => !isTerminal(p) && p.metadata?.deletionTimestamp === undefined);
+  const live = s.onNode.filter((p) => !isTerminal(p) && (p.metadata?.deletionTimestamp ?? '') === '');
   const daemons = live.filter((p) => controllerRefOf(p)?.kind === 'DaemonSet').map(key);
   const bare = live.filter((p) => controllerRefOf(p) === undefined).map(key);
   if (daemons.length > 0) ctx.err(`Warning: ignoring DaemonSet-managed Pods: ${daemons.join(', ')}\n`);

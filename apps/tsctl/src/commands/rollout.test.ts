@@ -48,7 +48,7 @@ function getDeployment(name = 'web'): Deployment {
 
 function setStatus(status: DeploymentStatus, name = 'web'): void {
   const d = getDeployment(name);
-  server.store.update(DEPLOY, { ...d, status: { observedGeneration: d.metadata?.generation ?? 1, ...status } }, { status: true });
+  server.store.update(DEPLOY, { ...d, status: { observedGeneration: d.metadata?.generation ?? 1, ...status } } as Deployment, { status: true });
 }
 
 /** The Deployment at revision 2 (nginx:2) with the ReplicaSets a controller would have left. */
@@ -179,7 +179,7 @@ describe('tsctl rollout status', () => {
 
   it('reports DaemonSets in kubectl\'s words', async () => {
     const ds = server.store.create(kindOf('DaemonSet'), { metadata: { name: 'agent', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'a' } }, template: template('a') } } as DaemonSet);
-    server.store.update(kindOf('DaemonSet'), { ...ds, status: { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberAvailable: 2 } }, { status: true });
+    server.store.update(kindOf('DaemonSet'), { ...(ds as DaemonSet), status: { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberAvailable: 2 } } as DaemonSet, { status: true });
     expect(await tsctl(['rollout', 'status', 'daemonset/agent'])).toEqual({ code: 0, stdout: 'daemon set "agent" successfully rolled out\n', stderr: '' });
     expect((await tsctl(['rollout', 'restart', 'ds/agent'])).stdout).toBe('daemonset.apps/agent restarted\n');
     expect((await tsctl(['rollout', 'pause', 'ds/agent'])).stderr).toBe('error: daemonsets.apps "agent" pausing is not supported\n');

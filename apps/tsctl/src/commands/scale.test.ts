@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kindOf, type Deployment, type Node } from '@tsk/api';
+import { kindOf, type Deployment } from '@tsk/api';
 import { FakeObjectsServer } from '@tsk/client';
 import { silentLogger } from '@tsk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,29 +69,5 @@ describe('tsctl scale', () => {
     expect((await tsctl('scale', 'deploy/web', '--replicas=x')).stderr).toMatch(/^error: invalid argument "x" for "--replicas" flag/);
     expect(await tsctl('scale', 'deploy/ghost', '--replicas=1')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): deployments.apps "ghost" not found\n' });
     expect((await tsctl('scale', 'cm/x', '--replicas=1')).stderr).toBe('error: cannot scale configmaps "x": only deployments and replicasets can be scaled\n');
-  });
-});
-
-describe('tsctl cordon and uncordon', () => {
-  beforeAll(() => {
-    server.store.create(kindOf('Node'), { metadata: { name: 'n1', labels: { pool: 'a' } } } as Node);
-    server.store.create(kindOf('Node'), { metadata: { name: 'n2', labels: { pool: 'a' } } } as Node);
-  });
-  const unschedulable = (name: string): boolean | undefined => (server.store.get(kindOf('Node'), '', name) as Node).spec?.unschedulable;
-
-  it('cordons once and says so the second time', async () => {
-    expect(await tsctl('cordon', 'n1')).toEqual({ code: 0, stdout: 'node/n1 cordoned\n', stderr: '' });
-    expect(unschedulable('n1')).toBe(true);
-    expect(await tsctl('cordon', 'n1')).toEqual({ code: 0, stdout: 'node/n1 already cordoned\n', stderr: '' });
-    expect(await tsctl('uncordon', 'n1')).toEqual({ code: 0, stdout: 'node/n1 uncordoned\n', stderr: '' });
-    expect(unschedulable('n1')).toBeFalsy();
-    expect((await tsctl('uncordon', 'n1')).stdout).toBe('node/n1 already uncordoned\n');
-  });
-
-  it('takes a selector, and fails a missing node with kubectl\'s line', async () => {
-    expect((await tsctl('cordon', '-l', 'pool=a')).stdout).toBe('node/n1 cordoned\nnode/n2 cordoned\n');
-    expect((await tsctl('uncordon', '-l', 'pool=a')).stdout).toBe('node/n1 uncordoned\nnode/n2 uncordoned\n');
-    expect(await tsctl('cordon', 'ghost')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): nodes "ghost" not found\n' });
-    expect((await tsctl('cordon')).code).toBe(1);
   });
 });
