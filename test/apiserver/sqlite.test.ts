@@ -1,5 +1,5 @@
 /** The API server scenarios against the embedded SQLite store, plus the service extras. */
-import { credentials, Client, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Client, makeGenericClientConstructor, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet, startServer, type ServerProcess } from './harness.js';
@@ -79,7 +79,7 @@ describe('API server on SQLite', () => {
     expect((err as ServiceError).code).toBe(status.RESOURCE_EXHAUSTED);
     const manifest = Array.from({ length: 200 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dl-${i}\n`).join('---\n');
     const late = await new Promise<ServiceError | null>((resolve) =>
-      server.client.applyManifest({ manifest, filename: 'dl.yaml', dryRun: true }, { deadline: Date.now() + 1 }, (e) => resolve(e)),
+      server.client.applyManifest({ manifest, filename: 'dl.yaml', dryRun: true }, new Metadata(), { deadline: Date.now() + 1 }, (e) => resolve(e)),
     );
     expect(late?.code).toBe(status.DEADLINE_EXCEEDED);
     expect((await server.api.version()).storeBackend).toBe('sqlite');
