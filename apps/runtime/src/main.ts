@@ -19,6 +19,7 @@ const program = new Command('tsk-runtime')
   .option('--log-format <format>', 'text or json (accepted for runc compatibility; logs are JSON lines)')
   .option('--debug', 'debug logging')
   .option('--systemd-cgroup', 'accepted for compatibility; cgroupfs is always used')
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride();
 
@@ -131,7 +132,7 @@ program.command('events <id>').description('print resource statistics as JSON')
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-program.command('exec <id> [command...]').description('run a process in a running container')
+program.command('exec <id> [command...]').description('run a process in a running container').passThroughOptions()
   .option('-t, --tty', 'allocate a terminal').option('--cwd <dir>', 'working directory')
   .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [])
   .option('-d, --detach', 'return once the process runs').option('--pid-file <file>', 'write the process pid here')

@@ -515,6 +515,9 @@ static int run_container(void) {
   pid_t child = (pid_t)syscall(SYS_clone, (P.clone_flags & ~(unsigned long)CLONE_NEWCGROUP) | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) die("clone namespaces (linux.namespaces)");
   if (child == 0) {
+    /* The caller waits for EOF on the report pipe: only the shim may hold it. */
+    if (report_fd >= 0) close(report_fd);
+    report_fd = -1;
     err_fd = errp[1];
     close(errp[0]);
     close(gop[1]);
@@ -576,8 +579,11 @@ static int run_exec(void) {
   pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (child < 0) die("fork into container");
   if (child == 0) {
+    if (report_fd >= 0) close(report_fd);
+    report_fd = -1;
     err_fd = errp[1];
     close(errp[0]);
+    if (ttyp[0] >= 0) close(ttyp[0]);
     if (ttyp[1] >= 0) setup_tty(ttyp[1]);
     finish_and_exec(-1);
   }
