@@ -63,13 +63,24 @@ export class NodeLifecycleLoop {
     this.running = true;
     let next = MONITOR_PERIOD_MS;
     try {
-      const actions = reconcileNodeLifecycle({
+      const input = {
         nodes: this.nodes?.list() ?? [],
-        leases: this.leases?.list() ?? [],
         pods: this.pods?.list((p) => (p.spec?.nodeName ?? '') !== '') ?? [],
-        now: Date.now(),
         ...(this.options.settings !== undefined ? { settings: this.options.settings } : {}),
-      });
+      };
+      const leases = new Map((this.leases?.list() ?? []).map((l) => [l.metadata?.name ?? '', l]));
+      let actions = reconcileNodeLifecycle({ ...input, leases: [...leases.values()], now: Date.now() });
+      // Before calling a node dead, read its lease from the server: under load the watch that
+      // feeds the cache can lag seconds behind, and a lagging cache must not evict healthy pods.
+      const suspects = actions.filter((a) => a.type === 'SetNodeConditions' && a.conditions.some((c) => c.type === 'Ready' && c.status === 'Unknown'));
+      if (suspects.length > 0) {
+        for (const a of suspects) {
+          const name = a.type === 'SetNodeConditions' ? a.name : '';
+          const live = await this.options.client.get<Lease>('Lease', NODE_LEASE_NAMESPACE, name).catch(() => undefined);
+          if (live !== undefined) leases.set(name, live);
+        }
+        actions = reconcileNodeLifecycle({ ...input, leases: [...leases.values()], now: Date.now() });
+      }
       for (const a of actions) if (a.type === 'RequeueAfter') next = Math.min(next, a.ms);
       await this.apply(actions);
     } catch (err) {
