@@ -5,7 +5,7 @@
  * is the budget). Between waves it waits for the controllers' replacements to become Ready,
  * which is what lets the budget allow the next wave. Lines are kubectl's.
  */
-import { kindOf, NotFoundError, type Deployment, type Node, type Pod, type ReplicaSet } from '@tsk/api';
+import { ConflictError, kindOf, NotFoundError, type Deployment, type Node, type Pod, type ReplicaSet } from '@tsk/api';
 import { sleep } from '@tsk/client';
 import { controllerRefOf, planDrain, type DrainPlan } from '@tsk/controllers';
 import { type Command } from 'commander';
@@ -78,7 +78,7 @@ function warnings(ctx: Context, s: Snapshot): void {
   if (bare.length > 0) ctx.err(`Warning: deleting Pods that declare no controller: ${bare.join(', ')}\n`);
 }
 
-/** Evicts what the plan allows now; returns the pods it started evicting (uid → ns/name). */
+/** Evicts what the plan allows now, adding each pod to `evicting` (uid → ns/name). */
 async function evictWave(ctx: Context, plan: DrainPlan, evicting: Map<string, string>, grace: number | undefined): Promise<void> {
   for (const a of plan.actions) {
     if (a.type !== 'DeletePod' || evicting.has(a.uid)) continue;
@@ -88,7 +88,8 @@ async function evictWave(ctx: Context, plan: DrainPlan, evicting: Map<string, st
       // The uid precondition: a replacement that reused the name is not evicted by mistake.
       await ctx.client().delete('Pod', a.namespace, a.name, { uid: a.uid, ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) });
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      // Gone, or the name now belongs to a new pod (uid precondition): either way ours is evicted.
+      if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
     }
   }
 }

@@ -101,6 +101,13 @@ describe('tsctl rollout history and undo', () => {
     expect(getDeployment().spec?.template?.spec?.containers?.[0]?.image).toBe('nginx:2');
   });
 
+  it('has nothing to undo with a single revision', async () => {
+    const d = server.store.create(DEPLOY, { metadata: { name: 'one', namespace: 'default' }, spec: { template: template('x') } } as Deployment);
+    const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'one', uid: d.metadata?.uid ?? '', controller: true };
+    server.store.create(RS, { metadata: { name: 'one-1', namespace: 'default', ownerReferences: [owner], annotations: { 'deployment.kubernetes.io/revision': '1' } }, spec: { template: template('x') } } as ReplicaSet);
+    expect(await tsctl(['rollout', 'undo', 'deploy/one'])).toEqual({ code: 1, stdout: '', stderr: 'error: no rollout history found for deployment "one"\n' });
+  });
+
   it('fails a missing Deployment and an unsupported kind with one line', async () => {
     expect(await tsctl(['rollout', 'undo', 'deploy/ghost'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): deployments.apps "ghost" not found\n' });
     expect((await tsctl(['rollout', 'history', 'ds/x'])).stderr).toBe('error: no history viewer has been implemented for DaemonSet.apps\n');
@@ -128,7 +135,7 @@ describe('tsctl rollout pause, resume and restart', () => {
     expect(d.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe('2026-11-27T07:00:00Z');
     expect(d.metadata?.generation).toBe(before + 1);
     // Unnamed: every Deployment in the namespace, as kubectl's `rollout restart deployment`.
-    expect((await tsctl(['rollout', 'restart', 'deployment'])).stdout).toBe('deployment.apps/api restarted\ndeployment.apps/web restarted\n');
+    expect((await tsctl(['rollout', 'restart', 'deployment'])).stdout).toBe('deployment.apps/api restarted\ndeployment.apps/one restarted\ndeployment.apps/web restarted\n');
   });
 });
 
