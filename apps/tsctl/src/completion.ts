@@ -4,8 +4,9 @@
  */
 import { KINDS } from '@tsk/api';
 
-const VALUE_FLAGS = '-n|--namespace|--server|-o|--output|-l|--selector|-f|--filename|--field-selector|--grace-period|--cascade|--dry-run';
-const FLAGS = ['--server', '--namespace', '--all-namespaces', '--output', '--selector', '--field-selector', '--watch', '--no-headers', '--filename', '--dry-run=server', '--cascade', '--grace-period', '--now', '--help'];
+const VALUE_FLAGS = '-n|--namespace|--server|-o|--output|-l|--selector|-f|--filename|--field-selector|--grace-period|--cascade|--dry-run|--replicas|--current-replicas|--timeout|--revision|--to-revision';
+const FLAGS = ['--server', '--namespace', '--all-namespaces', '--output', '--selector', '--field-selector', '--watch', '--no-headers', '--filename', '--dry-run=server', '--cascade', '--grace-period', '--now', '--replicas', '--current-replicas', '--timeout', '--revision', '--to-revision', '--ignore-daemonsets', '--force', '--help'];
+const ROLLOUT = 'status history undo restart pause resume';
 
 export function kindWords(): string[] {
   const words = new Set<string>();
@@ -57,6 +58,19 @@ _tsctl() {
       else
         COMPREPLY=($(compgen -W "$(_tsctl_names "$kind" "$ns")" -- "$cur"))
       fi ;;
+    scale)
+      if [[ -z "$kind" ]]; then
+        COMPREPLY=($(compgen -W "deployment deployments deploy replicaset replicasets rs" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "$(_tsctl_names "$kind" "$ns")" -- "$cur"))
+      fi ;;
+    rollout)
+      if [[ -z "$kind" ]]; then
+        COMPREPLY=($(compgen -W "${ROLLOUT}" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "deployment/ daemonset/ $(_tsctl_names deployments "$ns" | sed 's|^|deployment/|')" -- "$cur"))
+      fi ;;
+    cordon|uncordon|drain) COMPREPLY=($(compgen -W "$(_tsctl_names nodes)" -- "$cur")) ;;
     config) COMPREPLY=($(compgen -W "view" -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")) ;;
   esac
@@ -105,6 +119,19 @@ _tsctl() {
       else
         compadd -- \${(f)"$(_tsctl_names "$kind" "$ns")"}
       fi ;;
+    scale)
+      if [[ -z "$kind" ]]; then
+        compadd deployment deployments deploy replicaset replicasets rs
+      else
+        compadd -- \${(f)"$(_tsctl_names "$kind" "$ns")"}
+      fi ;;
+    rollout)
+      if [[ -z "$kind" ]]; then
+        compadd ${ROLLOUT}
+      else
+        compadd -- deployment/ daemonset/ \${(f)"$(_tsctl_names deployments "$ns" | sed 's|^|deployment/|')"}
+      fi ;;
+    cordon|uncordon|drain) compadd -- \${(f)"$(_tsctl_names nodes)"} ;;
     config) compadd view ;;
     completion) compadd bash zsh ;;
   esac

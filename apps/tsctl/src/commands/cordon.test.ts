@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kindOf, type Node } from '@tsk/api';
@@ -55,5 +56,21 @@ describe('tsctl cordon and uncordon', () => {
     expect((await tsctl('uncordon', '-l', 'pool=a')).stdout).toBe('node/n1 uncordoned\nnode/n2 uncordoned\n');
     expect(await tsctl('cordon', 'ghost')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): nodes "ghost" not found\n' });
     expect((await tsctl('cordon')).code).toBe(1);
+  });
+});
+
+describe('completion of the workload verbs', () => {
+  it('offers the verbs, rollout\'s subcommands and scalable kinds', async () => {
+    const file = join(home, 'completion.bash');
+    writeFileSync(file, (await tsctl('completion', 'bash')).stdout);
+    const complete = (words: string): string => {
+      const list = words.split(' ');
+      const script = `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=${list.length - 1}; _tsctl; echo "\${COMPREPLY[@]}"`;
+      return spawnSync('bash', ['-c', script], { encoding: 'utf8' }).stdout.trim();
+    };
+    expect(complete('tsctl r')).toBe('rollout');
+    expect(complete('tsctl dr')).toBe('drain');
+    expect(complete('tsctl rollout re')).toBe('restart resume');
+    expect(complete('tsctl scale rs')).toBe('rs');
   });
 });
