@@ -15,6 +15,13 @@ export interface Gauges {
   readonly storeRevision: number;
 }
 
+/** Event loop delay since the previous scrape (as prom-client does): where stalls show. */
+export interface LoopDelay {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
@@ -38,7 +45,7 @@ export class Metrics {
     h.count++;
   }
 
-  render(gauges: Gauges): string {
+  render(gauges: Gauges, loop?: LoopDelay): string {
     const lines: string[] = [];
     lines.push('# HELP tsk_apiserver_requests_total API requests by method and gRPC code.');
     lines.push('# TYPE tsk_apiserver_requests_total counter');
@@ -60,6 +67,13 @@ export class Metrics {
     lines.push('# HELP tsk_store_revision The store revision.');
     lines.push('# TYPE tsk_store_revision gauge');
     lines.push(`tsk_store_revision ${gauges.storeRevision}`);
+    if (loop !== undefined) {
+      lines.push('# HELP nodejs_eventloop_delay_seconds Event loop delay since the previous scrape.');
+      lines.push('# TYPE nodejs_eventloop_delay_seconds gauge');
+      lines.push(`nodejs_eventloop_delay_seconds{quantile="0.5"} ${loop.p50}`);
+      lines.push(`nodejs_eventloop_delay_seconds{quantile="0.99"} ${loop.p99}`);
+      lines.push(`nodejs_eventloop_delay_seconds{quantile="1"} ${loop.max}`);
+    }
     return `${lines.join('\n')}\n`;
   }
 }

@@ -4,6 +4,7 @@
  * The caller owns the store: it opens it before start() and closes it after stop().
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { type Logger } from '@tsk/log';
 import { type Store } from '@tsk/store';
 import { Compactor } from './compactor.js';
@@ -60,6 +61,7 @@ export class ApiServer {
   private readonly compactor: Compactor;
   private readonly health: Health;
   private readonly options: ApiServerOptions;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   private constructor(options: ApiServerOptions) {
     this.options = options;
@@ -101,7 +103,10 @@ export class ApiServer {
     });
     this.http.route('GET', '/metrics', async (_req, res) => {
       const storeRevision = await options.store.currentRevision().catch(() => 0);
-      const text = this.metrics.render({ watchers: await this.watches.count(), storeRevision });
+      const d = this.loopDelay;
+      const loop = { p50: d.percentile(50) / 1e9, p99: d.percentile(99) / 1e9, max: d.max / 1e9 };
+      d.reset();
+      const text = this.metrics.render({ watchers: await this.watches.count(), storeRevision }, loop);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
     });
   }
@@ -118,6 +123,7 @@ export class ApiServer {
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
     const server = new ApiServer(options);
+    server.loopDelay.enable();
     await server.namespaces.ensureSystemNamespaces();
     server.namespaces.start();
     server.compactor.start();
@@ -134,6 +140,7 @@ export class ApiServer {
   /** Graceful: refuse new calls, end watches, let calls in flight finish (up to `graceMs`). */
   async stop(graceMs = 5_000): Promise<void> {
     this.health.setServing(false);
+    this.loopDelay.disable();
     await this.watches.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
