@@ -1,0 +1,62 @@
+/**
+ * Namespaces and the default `runc spec` confinement, on the real kernel: what a process inside
+ * sees, and escape attempts that must fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCollect, setupEnv, sh, type Env } from './_fixture.js';
+
+let env: Env;
+beforeAll(() => {
+  env = setupEnv();
+});
+afterAll(async () => {
+  await env.cleanup();
+});
+
+describe('namespaces', () => {
+  it('shows PID 1, only lo, its own hostname and none of the host mounts', async () => {
+    const b = env.bundle('ns', sh('echo pid=$$; ps -o pid | wc -l; ls /sys/class/net; hostname; cat /proc/mounts'));
+    const { code, out } = await runCollect(env, 'ns', b);
+    expect(code).toBe(0);
+    expect(out).toContain('pid=1\n');
+    // header + sh + ps + wc: nothing of the host
+    expect(Number(/^(\d+)$/m.exec(out)?.[1])).toBeLessThanOrEqual(4);
+    expect(out).toMatch(/^lo\nrunc\n/m);
+    expect(out).not.toContain('/work');
+    expect(out).not.toMatch(/ \/sys\/fs\/cgroup\/memory cgroup .*rw/);
+  });
+});
+
+describe('escapes with the default runc spec config fail', () => {
+  const attempts: Array<[string, string]> = [
+    ['mount', 'mount -t tmpfs none /tmp'],
+    ['write /proc/sys', 'echo 1 > /proc/sys/kernel/panic'],
+    ['host root via /proc/1/root', 'ls /proc/1/root/work'],
+    ['mknod', 'mknod /tmp/mem c 1 1'],
+    ['load a module', 'insmod /lib/modules/x.ko || modprobe dummy; test -e /sys/module/dummy'],
+    ['raise a limit', 'ulimit -n 4096'],
+    ['unshare a user namespace to regain caps', 'unshare -r -m mount -t tmpfs none /tmp'],
+    ['sysrq', 'echo b > /proc/sysrq-trigger'],
+    ['read kcore', 'head -c 1 /proc/kcore | wc -c | grep -qv "^0"'],
+  ];
+  for (const [name, script] of attempts) {
+    it(name, async () => {
+      const { code } = await runCollect(env, `esc-${name.replace(/[^a-z]/g, '')}`, env.bundle(`esc-${name.replace(/[^a-z]/g, '')}`, sh(script)));
+      expect(code).not.toBe(0);
+    });
+  }
+
+  it('cannot signal or ptrace a host process: host pids do not exist inside', async () => {
+    const hostPid = process.pid;
+    const b = env.bundle('ptrace', sh(`kill -0 ${hostPid} || echo nokill; test -e /proc/${hostPid} || echo noproc`));
+    const { out } = await runCollect(env, 'ptrace', b);
+    expect(out).toContain('nokill');
+    expect(out).toContain('noproc');
+  });
+
+  it('keeps capabilities to the bounding set of the config', async () => {
+    const { out } = await runCollect(env, 'caps', env.bundle('caps', sh('grep CapBnd /proc/self/status')));
+    // CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
+    expect(out.trim()).toBe('CapBnd:\t0000000020000420');
+  });
+});
