@@ -4,7 +4,7 @@
  * id through delete --force, then directories), even when the test failed.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, openSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@tsk/log';
@@ -33,6 +33,8 @@ export function makeRootfs(dir: string): void {
 
 export function setupEnv(): Env {
   const dir = mkdtempSync(`${tmpdir()}/tsk-rt-`);
+  // Mapped uids of user-namespace tests must reach the rootfs.
+  chmodSync(dir, 0o755);
   const root = `${dir}/state`;
   const cgroupParent = `/tsk-test-${process.pid}-${dir.slice(-6)}`;
   const rt = new Runtime({ root, logger: silentLogger(), cgroupParent });
