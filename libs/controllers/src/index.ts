@@ -34,3 +34,6 @@ export { seededRandom } from './common/names.js';
 export { templateHash } from './common/hash.js';
 export { resolveSurgeAndUnavailable } from './common/int-or-percent.js';
 export { formatTime, parseTime } from './common/time.js';
+
+// Loops: informers, work queues and the applier that run the reconcilers against tsk-server
+export * from './loops/index.js';

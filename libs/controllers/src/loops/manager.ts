@@ -1,0 +1,337 @@
+/**
+ * ControllerManager: kube-controller-manager for tsk. Shared informers (one watch per kind for
+ * every loop) feed the ReplicaSet, Deployment, DaemonSet, Job, garbage-collector and node
+ * lifecycle controllers through the enqueue rules of README.md; each controller runs the pure
+ * reconciler of this package and applies its actions with one shared Applier and EventSink.
+ */
+import {
+  fromLabelSelector,
+  matches,
+  type DaemonSet,
+  type Deployment,
+  type Job,
+  type KindName,
+  type KindObject,
+  type LabelSelector,
+  type Lease,
+  type Node,
+  type Pod,
+  type ReplicaSet,
+} from '@tsk/api';
+import { InformerFactory, keyOf, type ApiClient, type Informer } from '@tsk/client';
+import { type Logger } from '@tsk/log';
+import { controllerRefOf } from '../common/owners.js';
+import { reconcileDaemonSet } from '../daemonset/daemonset.js';
+import { reconcileDeployment } from '../deployment/deployment.js';
+import { planGarbageCollection, type GcObject } from '../gc/gc.js';
+import { reconcileJob } from '../job/job.js';
+import { reconcileNodeLifecycle } from '../nodelifecycle/node-lifecycle.js';
+import { DEFAULT_NODE_LIFECYCLE_SETTINGS, type NodeLifecycleSettings } from '../nodelifecycle/settings.js';
+import { reconcileReplicaSet } from '../replicaset/replicaset.js';
+import { Applier } from './applier.js';
+import { ByNamespace } from './by-namespace.js';
+import { Controller } from './controller.js';
+import { EventSink } from './events.js';
+
+/** Where node agents keep their Leases (tsk-agent's NODE_LEASE_NAMESPACE). */
+export const NODE_LEASE_NAMESPACE = 'tsk-node-lease';
+
+/** The single keys of the two cluster-wide reconcilers. */
+export const NODES_KEY = 'nodes';
+export const GC_KEY = 'objects';
+
+export type ControllerName = 'replicaset' | 'deployment' | 'daemonset' | 'job' | 'garbagecollector' | 'nodelifecycle';
+export const ALL_CONTROLLERS: readonly ControllerName[] = ['replicaset', 'deployment', 'daemonset', 'job', 'garbagecollector', 'nodelifecycle'];
+
+export interface ControllerManagerOptions {
+  readonly client: ApiClient;
+  readonly logger: Logger;
+  /** Shared with other loops of the process if given (then started and stopped by its owner too). */
+  readonly informers?: InformerFactory;
+  /** Which controllers to run; default all. */
+  readonly controllers?: readonly ControllerName[];
+  readonly nodeLifecycleSettings?: NodeLifecycleSettings;
+  /** Seeds pod names (mixed with each owner's uid), so a restart proposes the same names. */
+  readonly seed?: number;
+  /**
+   * How often the node lifecycle reconcile runs without events (Kubernetes' nodeMonitorPeriod,
+   * 5 s there; 1 s keeps detection well inside tsk's 30 s heal budget). Default 1,000.
+   */
+  readonly nodeMonitorPeriodMs?: number;
+  /** Event writes per second at most. Default 100. */
+  readonly eventQps?: number;
+}
+
+function selects(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  // An empty selector would match everything; reconcilers refuse it, so it adopts nothing.
+  if (selector === undefined || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)) return false;
+  try {
+    return matches(fromLabelSelector(selector), labels);
+  } catch {
+    return false;
+  }
+}
+
+function nsKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** Did what the garbage collector looks at (deletion, finalizers, owners) change? */
+function gcRelevantChange(old: KindObject, next: KindObject): boolean {
+  const a = old.metadata;
+  const b = next.metadata;
+  return (
+    (a?.deletionTimestamp ?? '') !== (b?.deletionTimestamp ?? '') ||
+    JSON.stringify(a?.finalizers ?? []) !== JSON.stringify(b?.finalizers ?? []) ||
+    JSON.stringify(a?.ownerReferences ?? []) !== JSON.stringify(b?.ownerReferences ?? [])
+  );
+}
+
+export class ControllerManager {
+  readonly events: EventSink;
+  readonly controllers = new Map<ControllerName, Controller>();
+  private readonly factory: InformerFactory;
+  private readonly ownsFactory: boolean;
+  private readonly log: Logger;
+  private readonly settings: NodeLifecycleSettings;
+  private started = false;
+
+  constructor(private readonly options: ControllerManagerOptions) {
+    this.log = options.logger.child({ component: 'controller-manager' });
+    this.factory = options.informers ?? new InformerFactory(options.client, { logger: options.logger });
+    this.ownsFactory = options.informers === undefined;
+    this.settings = options.nodeLifecycleSettings ?? DEFAULT_NODE_LIFECYCLE_SETTINGS;
+    this.events = new EventSink({ client: options.client, logger: options.logger, component: 'controller-manager', ...(options.eventQps !== undefined ? { qps: options.eventQps } : {}) });
+  }
+
+  /** Starts the informers, waits for their first lists, then starts the workers. */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const enabled = new Set(this.options.controllers ?? ALL_CONTROLLERS);
+    const f = this.factory;
+    const pods = f.informer<Pod>('Pod');
+    const replicaSets = f.informer<ReplicaSet>('ReplicaSet');
+    const deployments = f.informer<Deployment>('Deployment');
+    const daemonSets = f.informer<DaemonSet>('DaemonSet');
+    const jobs = f.informer<Job>('Job');
+    const nodes = f.informer<Node>('Node');
+    const leases = f.informer<Lease>('Lease', { namespace: NODE_LEASE_NAMESPACE });
+    const podsByNs = new ByNamespace(pods);
+    const rsByNs = new ByNamespace(replicaSets);
+    const seed = this.options.seed;
+
+    const make = (name: ControllerName, component: string, workers: number, reconcile: (key: string, now: number) => ReturnType<typeof reconcileReplicaSet>, extra: { resyncMs?: number; resyncKeys?: () => Iterable<string> } = {}): void => {
+      if (!enabled.has(name)) return;
+      const applier = new Applier({ client: this.options.client, events: this.events, component, nodeLifecycleSettings: this.settings });
+      this.controllers.set(name, new Controller({ name, logger: this.options.logger, applier, reconcile, workers, ...extra }));
+    };
+    const withObject = <T extends KindObject>(informer: Informer<T>, run: (o: T, namespace: string) => ReturnType<typeof reconcileReplicaSet>) => (key: string) => {
+      const o = informer.getByKey(key);
+      return o === undefined ? [] : run(o, splitKey(key)[0]);
+    };
+
+    make('replicaset', 'replicaset-controller', 5, withObject(replicaSets, (replicaSet, ns) => reconcileReplicaSet({ replicaSet, pods: podsByNs.list(ns), now: Date.now(), ...(seed !== undefined ? { seed } : {}) })));
+    make('deployment', 'deployment-controller', 5, withObject(deployments, (deployment, ns) => reconcileDeployment({ deployment, replicaSets: rsByNs.list(ns), pods: podsByNs.list(ns), now: Date.now() })));
+    make('daemonset', 'daemonset-controller', 2, withObject(daemonSets, (daemonSet, ns) => reconcileDaemonSet({ daemonSet, nodes: nodes.list(), pods: podsByNs.list(ns), now: Date.now(), ...(seed !== undefined ? { seed } : {}) })));
+    make('job', 'job-controller', 2, withObject(jobs, (job, ns) => reconcileJob({ job, pods: podsByNs.list(ns), now: Date.now(), ...(seed !== undefined ? { seed } : {}) })));
+    const gcInformers: readonly (readonly [KindName, Informer])[] = [
+      ['Deployment', deployments as unknown as Informer],
+      ['ReplicaSet', replicaSets as unknown as Informer],
+      ['DaemonSet', daemonSets as unknown as Informer],
+      ['Job', jobs as unknown as Informer],
+      ['Pod', pods as unknown as Informer],
+    ];
+    make('garbagecollector', 'garbage-collector-controller', 1, () => planGarbageCollection({ objects: gcObjects(gcInformers) }), {
+      // A safety net for an event the rules below do not foresee; the pass is cheap when idle.
+      resyncMs: 30_000,
+      resyncKeys: () => [GC_KEY],
+    });
+    make('nodelifecycle', 'node-controller', 1, (_key, now) =>
+      reconcileNodeLifecycle({ nodes: nodes.list(), leases: leases.list(), pods: pods.list((p) => (p.spec?.nodeName ?? '') !== ''), now, settings: this.settings }), {
+      // A dead node sends no events: its lease simply stops changing. Look every period.
+      resyncMs: this.options.nodeMonitorPeriodMs ?? 1_000,
+      resyncKeys: () => [NODES_KEY],
+    });
+
+    this.wire({ pods, replicaSets, deployments, daemonSets, jobs, nodes, leases });
+    f.start();
+    await f.waitForSync(signal);
+    if (signal?.aborted === true) return;
+    for (const c of this.controllers.values()) c.start();
+    this.controllers.get('garbagecollector')?.enqueue(GC_KEY);
+    this.controllers.get('nodelifecycle')?.enqueue(NODES_KEY);
+    this.log.info({ controllers: [...this.controllers.keys()] }, 'controllers started');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.controllers.values()].map((c) => c.stop()));
+    await this.events.flush();
+    if (this.ownsFactory) await this.factory.stop();
+  }
+
+  /** The enqueue rules (README.md "Which events should enqueue which key"). */
+  private wire(i: {
+    pods: Informer<Pod>;
+    replicaSets: Informer<ReplicaSet>;
+    deployments: Informer<Deployment>;
+    daemonSets: Informer<DaemonSet>;
+    jobs: Informer<Job>;
+    nodes: Informer<Node>;
+    leases: Informer<Lease>;
+  }): void {
+    const c = (name: ControllerName): Controller | undefined => this.controllers.get(name);
+    const rs = c('replicaset');
+    const dep = c('deployment');
+    const ds = c('daemonset');
+    const job = c('job');
+    const gc = c('garbagecollector');
+    const nl = c('nodelifecycle');
+    // Bursts of deletes (a namespace of pods) coalesce into one collector pass.
+    const gcSoon = (): void => gc?.enqueueAfter(GC_KEY, 50);
+    // Lease renewals of a thousand nodes must not run the node reconcile a thousand times a second.
+    const nodesSoon = (): void => nl?.enqueueAfter(NODES_KEY, 200);
+
+    const ownerOfPod = (pod: Pod): void => {
+      const ns = pod.metadata?.namespace ?? '';
+      const ref = controllerRefOf(pod);
+      if (ref !== undefined) {
+        const key = nsKey(ns, ref.name ?? '');
+        if (ref.kind === 'ReplicaSet') rs?.enqueue(key);
+        else if (ref.kind === 'Job') job?.enqueue(key);
+        else if (ref.kind === 'DaemonSet') ds?.enqueue(key);
+        return;
+      }
+      if ((pod.metadata?.deletionTimestamp ?? '') !== '') return;
+      // An orphan: every owner that could adopt it.
+      const labels = pod.metadata?.labels;
+      const sameNs = (o: KindObject): boolean => (o.metadata?.namespace ?? '') === ns;
+      if (rs !== undefined) for (const r of i.replicaSets.list(sameNs)) if (selects(r.spec?.selector, labels)) rs.enqueue(keyOf(r));
+      if (job !== undefined) for (const j of i.jobs.list(sameNs)) if (selects(j.spec?.selector, labels)) job.enqueue(keyOf(j));
+      if (ds !== undefined) for (const d of i.daemonSets.list(sameNs)) if (selects(d.spec?.selector, labels)) ds.enqueue(keyOf(d));
+    };
+    /** A pod gone affects a Recreate rollout (it waits for old pods to be gone). */
+    const deploymentOfPod = (pod: Pod): void => {
+      const ref = controllerRefOf(pod);
+      if (dep === undefined || ref?.kind !== 'ReplicaSet') return;
+      const owner = i.replicaSets.get(pod.metadata?.namespace ?? '', ref.name ?? '');
+      const dref = owner !== undefined ? controllerRefOf(owner) : undefined;
+      if (dref?.kind === 'Deployment') dep.enqueue(nsKey(pod.metadata?.namespace ?? '', dref.name ?? ''));
+    };
+    i.pods
+      .onAdd((p) => ownerOfPod(p))
+      .onUpdate((old, p) => {
+        ownerOfPod(p);
+        if (controllerRefOf(old)?.uid !== controllerRefOf(p)?.uid) ownerOfPod(old);
+        if (gcRelevantChange(old, p)) gcSoon();
+        if ((old.metadata?.deletionTimestamp ?? '') === '' && (p.metadata?.deletionTimestamp ?? '') !== '') deploymentOfPod(p);
+      })
+      .onDelete((p) => {
+        ownerOfPod(p);
+        deploymentOfPod(p);
+        if ((p.metadata?.ownerReferences ?? []).length > 0 || (p.metadata?.finalizers ?? []).length > 0) gcSoon();
+      });
+
+    const deploymentOfRs = (r: ReplicaSet): void => {
+      if (dep === undefined) return;
+      const ref = controllerRefOf(r);
+      const ns = r.metadata?.namespace ?? '';
+      if (ref !== undefined) {
+        if (ref.kind === 'Deployment') dep.enqueue(nsKey(ns, ref.name ?? ''));
+        return;
+      }
+      for (const d of i.deployments.list((o) => (o.metadata?.namespace ?? '') === ns)) if (selects(d.spec?.selector, r.metadata?.labels)) dep.enqueue(keyOf(d));
+    };
+    i.replicaSets
+      .onAdd((r) => {
+        rs?.enqueue(keyOf(r));
+        deploymentOfRs(r);
+      })
+      .onUpdate((old, r) => {
+        rs?.enqueue(keyOf(r));
+        deploymentOfRs(r);
+        if (controllerRefOf(old)?.uid !== controllerRefOf(r)?.uid) deploymentOfRs(old);
+        if (gcRelevantChange(old, r)) gcSoon();
+      })
+      .onDelete((r) => {
+        deploymentOfRs(r);
+        gcSoon();
+      });
+
+    // Owners: their own queue, and the collector when one goes (its dependents may be dangling).
+    const owners: readonly [Informer<Deployment> | Informer<DaemonSet> | Informer<Job>, Controller | undefined][] = [
+      [i.deployments, dep],
+      [i.daemonSets, ds],
+      [i.jobs, job],
+    ];
+    for (const [informer, controller] of owners) {
+      const inf = informer as unknown as Informer;
+      inf
+        .onAdd((o) => controller?.enqueue(keyOf(o)))
+        .onUpdate((old, o) => {
+          controller?.enqueue(keyOf(o));
+          if (gcRelevantChange(old, o)) gcSoon();
+        })
+        .onDelete(() => gcSoon());
+    }
+
+    // Nodes: the node lifecycle and every DaemonSet (placement depends on nodes). A Lease renewal
+    // changes no placement, so it wakes only the node lifecycle (the condition it writes when a
+    // lease runs out is a node change and reaches the DaemonSets from there).
+    const allDaemonSets = (): void => {
+      if (ds !== undefined) for (const k of i.daemonSets.keys()) ds.enqueue(k);
+    };
+    i.nodes
+      .onAdd(() => {
+        nodesSoon();
+        allDaemonSets();
+      })
+      .onUpdate((old, n) => {
+        nodesSoon();
+        if (placementChanged(old, n)) allDaemonSets();
+      })
+      .onDelete(() => {
+        nodesSoon();
+        allDaemonSets();
+      });
+    i.leases.onAdd(nodesSoon).onUpdate(nodesSoon).onDelete(nodesSoon);
+  }
+}
+
+/**
+ * Did anything a DaemonSet's placement reads change? Agents rewrite node status on heartbeats;
+ * those must not run every DaemonSet reconcile (1,000 nodes: 30 ms each) on every beat.
+ */
+function placementChanged(old: Node, next: Node): boolean {
+  const ready = (n: Node): string => n.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '';
+  return (
+    ready(old) !== ready(next) ||
+    JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(next.metadata?.labels ?? {}) ||
+    JSON.stringify(old.spec ?? {}) !== JSON.stringify(next.spec ?? {}) ||
+    JSON.stringify(old.status?.allocatable ?? {}) !== JSON.stringify(next.status?.allocatable ?? {}) ||
+    (old.metadata?.deletionTimestamp ?? '') !== (next.metadata?.deletionTimestamp ?? '')
+  );
+}
+
+/**
+ * The collector's snapshot. Objects owned by a kind it does not watch are left out: with the
+ * owner missing from the snapshot it would judge them orphaned on every pass.
+ */
+function gcObjects(informers: readonly (readonly [KindName, Informer])[]): GcObject[] {
+  const watched = new Set(informers.map(([k]) => k as string));
+  const out: GcObject[] = [];
+  for (const [kind, informer] of informers) {
+    for (const o of informer.list()) {
+      const metadata = o.metadata;
+      if (metadata === undefined) continue;
+      if ((metadata.ownerReferences ?? []).some((r) => !watched.has(r.kind ?? ''))) continue;
+      out.push({ kind, metadata });
+    }
+  }
+  return out;
+}
