@@ -17,6 +17,8 @@ export interface ServerConfig {
   readonly schedulerSeed: number;
   /** Mark silent nodes Unknown, taint them unreachable and evict their pods. */
   readonly nodeLifecycle: boolean;
+  /** Run the ReplicaSet, Deployment, DaemonSet, Job and garbage-collector controllers. */
+  readonly controllers: boolean;
   readonly compactionIntervalMs: number;
   readonly compactionRetainRevisions: number;
   readonly compactionRetainMs: number;
@@ -44,6 +46,8 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     .option('--agent', 'also run a node agent in this process (not implemented yet)', false)
     .option('--no-scheduler', 'do not run the scheduler in this process')
     .option('--no-node-lifecycle', 'do not run the node lifecycle controller in this process')
+    .option('--controllers', 'run the workload controllers and garbage collector (default)', true)
+    .option('--no-controllers', 'do not run the workload controllers and garbage collector in this process')
     .addOption(new Option('--scheduling-strategy <name>', 'node scoring: spread (LeastAllocated) or bin-pack (MostAllocated)').choices(['LeastAllocated', 'MostAllocated']).default('LeastAllocated'))
     .addOption(new Option('--scheduler-seed <n>').argParser(positive('--scheduler-seed')).default(1).hideHelp())
     .addOption(new Option('--compaction-interval <seconds>').argParser(positive('--compaction-interval')).default(60).hideHelp())
@@ -63,6 +67,7 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     schedulingStrategy: 'LeastAllocated' | 'MostAllocated';
     schedulerSeed: number;
     nodeLifecycle: boolean;
+    controllers: boolean;
     compactionInterval: number;
     compactionRetain: number;
     compactionRetainTime: number;
@@ -79,6 +84,7 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     schedulingStrategy: o.schedulingStrategy,
     schedulerSeed: o.schedulerSeed,
     nodeLifecycle: o.nodeLifecycle,
+    controllers: o.controllers,
     compactionIntervalMs: o.compactionInterval * 1000,
     compactionRetainRevisions: o.compactionRetain,
     compactionRetainMs: o.compactionRetainTime * 1000,

@@ -9,6 +9,7 @@ import { ApiServer } from '@tsk/apiserver';
 import { createLogger } from '@tsk/log';
 import { openStore, parseStoreUrl } from '@tsk/store';
 import { startControlLoops } from './control-loops.js';
+import { startControllerManager } from './controller-manager.js';
 import { parseFlags, type ServerConfig } from './flags.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -40,6 +41,7 @@ async function main(cfg: ServerConfig): Promise<void> {
     watch: { bookmarkIntervalMs: cfg.bookmarkIntervalMs },
   });
   const loops = await startControlLoops(cfg, server.grpcAddress, logger);
+  const controllers = await startControllerManager(cfg, server.grpcAddress, logger);
   logger.info({ grpc: server.grpcAddress, http: server.httpAddress, store: store.backend, pid: process.pid }, 'tsk-server listening');
 
   let stopping = false;
@@ -57,6 +59,7 @@ async function main(cfg: ServerConfig): Promise<void> {
       process.exit(1);
     }, 15_000).unref();
     void (async () => {
+      await controllers.stop();
       await loops.stop();
       await server.stop();
       await store.close();
