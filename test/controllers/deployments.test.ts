@@ -146,4 +146,18 @@ describe('Deployment', () => {
     expect(overlap).toBe(false);
     expect((await podsOf(client, 're')).length).toBe(3);
   });
+
+  it('a server restart in the middle of a scale-up neither loses nor duplicates pods', async () => {
+    const { client } = cluster;
+    await client.create('Deployment', deployment('again', 2));
+    await runningPods(client, 'again', 2);
+    await modify<Deployment>(client, 'Deployment', NS, 'again', (d) => ({ ...d, spec: { ...d.spec, replicas: 12 } }));
+    await cluster.server.restart();
+    await runningPods(client, 'again', 12, 45_000);
+    await rolledOut('again', 12);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const all = (await client.list<Pod>('Pod', { namespace: NS, labelSelector: 'app=again' })).items;
+    expect(all).toHaveLength(12);
+    expect(await replicaSetsOf('again')).toHaveLength(1);
+  });
 });
