@@ -1,13 +1,13 @@
 /**
  * tsctl's workload verbs against a real tsk-server (scheduler and node lifecycle on) and real
- * hollow nodes: cordon keeps the scheduler away, scale/pause/resume/restart/history/undo write
- * what kubectl would, rollout status follows the server's watch, and drain evicts through the
- * API server and the hollow agent in waves within the Deployment's budget.
- *
- * The Deployment and ReplicaSet controllers are not wired into tsk-server yet, so this file plays
- * their part where a verb needs it (writing a Deployment's status, replacing evicted pods).
+ * hollow nodes: cordon keeps the scheduler away, scale/pause/resume/restart write what kubectl
+ * would, rollout status follows real rollouts (and undo rolls one back), and drain evicts through
+ * the API server and the hollow agent in waves within the Deployment's budget while the
+ * controllers replace pods.
+ * tsk-server runs its controller manager (Deployment, ReplicaSet, DaemonSet, GC), so every
+ * rollout here is a real one.
  */
-import { type DaemonSet, type Deployment, type DeploymentStatus, type Node, type OwnerReference, type Pod, type ReplicaSet } from '@tsk/api';
+import { type DaemonSet, type Deployment, type Node, type OwnerReference, type Pod } from '@tsk/api';
 import { connect, type ApiClient } from '@tsk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../apiserver/harness.js';
@@ -54,26 +54,6 @@ const deployment = (name: string, replicas: number, image: string): Deployment =
   },
 });
 
-/** The ReplicaSet a Deployment controller would have made for revision `rev`. */
-async function replicaSet(d: Deployment, rev: number, image: string, cause?: string): Promise<ReplicaSet> {
-  const name = d.metadata?.name ?? '';
-  const hash = `h${rev}`;
-  return client.create<ReplicaSet>('ReplicaSet', {
-    metadata: {
-      name: `${name}-${hash}`,
-      namespace: 'default',
-      labels: { app: name, 'pod-template-hash': hash },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: d.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
-      annotations: { 'deployment.kubernetes.io/revision': String(rev), ...(cause !== undefined ? { 'kubernetes.io/change-cause': cause } : {}) },
-    },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: name, 'pod-template-hash': hash } },
-      template: { metadata: { labels: { app: name, 'pod-template-hash': hash } }, spec: { containers: [{ name: 'app', image }] } },
-    },
-  });
-}
-
 const WEB_MANIFEST = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -87,10 +67,6 @@ spec:
       containers: [{name: app, image: "nginx:2"}]
 `;
 
-async function writeStatus(name: string, status: DeploymentStatus): Promise<void> {
-  const d = await client.get<Deployment>('Deployment', 'default', name);
-  await client.updateStatus('Deployment', { ...d, status: { observedGeneration: d.metadata?.generation ?? 1, ...status } });
-}
 
 describe('tsctl workload verbs against tsk-server', () => {
   it('cordon keeps new pods off the node until uncordon', async () => {
@@ -109,7 +85,7 @@ describe('tsctl workload verbs against tsk-server', () => {
     await tsctl('delete', 'pods', '-l', 'app=spread', '--now');
   });
 
-  it('scale, pause, resume, restart, history and undo write what kubectl would', async () => {
+  it('scale, pause, resume and restart write what kubectl would', async () => {
     const applied = await runTsctl(['--server', server.grpcAddress, 'apply', '-f', '-'], { stdin: WEB_MANIFEST });
     expect(applied).toEqual({ code: 0, stdout: 'deployment.apps/web created\n', stderr: '' });
     expect(await tsctl('scale', 'deployment/web', '--replicas', '5')).toEqual({ code: 0, stdout: 'deployment.apps/web scaled\n', stderr: '' });
@@ -123,95 +99,106 @@ describe('tsctl workload verbs against tsk-server', () => {
     const restarted = await client.get<Deployment>('Deployment', 'default', 'web');
     expect(restarted.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
-    await replicaSet(restarted, 1, 'nginx:1', 'tsctl apply (first)');
-    await replicaSet(restarted, 2, 'nginx:2');
-    expect(await tsctl('rollout', 'history', 'deployment/web')).toEqual({
-      code: 0,
-      stdout: 'deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         tsctl apply (first)\n2         <none>\n\n',
-      stderr: '',
-    });
-    expect(await tsctl('rollout', 'undo', 'deployment/web', '--to-revision', '1')).toEqual({ code: 0, stdout: 'deployment.apps/web rolled back\n', stderr: '' });
-    const back = await client.get<Deployment>('Deployment', 'default', 'web');
-    expect(back.spec?.template?.spec?.containers?.[0]?.image).toBe('nginx:1');
-    expect(back.metadata?.annotations?.['kubernetes.io/change-cause']).toBe('tsctl apply (first)');
-    expect((await tsctl('rollout', 'undo', 'deployment/web', '--to-revision=1')).stdout).toBe('deployment.apps/web skipped rollback (current template already matches revision 1)\n');
-    expect((await tsctl('rollout', 'undo', 'deployment/web', '--to-revision=3')).stderr).toBe('error: unable to find specified revision 3 in history\n');
   });
 
-  it('rollout status follows the Deployment through the server\'s watch', async () => {
-    await client.create('Deployment', deployment('st', 3, 'nginx:1'));
-    expect((await tsctl('rollout', 'status', 'deployment/st', '-w=false')).stdout).toBe('Waiting for deployment spec update to be observed...\n');
-    await writeStatus('st', { replicas: 3, updatedReplicas: 3, availableReplicas: 1 });
-    // The rollout finishes once tsctl has printed its first line (and so is watching).
-    let finished: Promise<void> | undefined;
-    const watching = runTsctl(['--server', server.grpcAddress, 'rollout', 'status', 'deployment/st', '--timeout', '60s'], {
-      until: (out) => {
-        if (out.includes('1 of 3') && finished === undefined) finished = writeStatus('st', { replicas: 3, updatedReplicas: 3, availableReplicas: 3 });
-        return false;
-      },
-    });
-    const result = await watching;
-    await finished;
-    expect(result).toEqual({
-      code: 0,
-      stdout: 'Waiting for deployment "st" rollout to finish: 1 of 3 updated replicas are available...\ndeployment "st" successfully rolled out\n',
-      stderr: '',
-    });
-    await writeStatus('st', { replicas: 3, updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
-    expect(await tsctl('rollout', 'status', 'deploy/st')).toEqual({ code: 1, stdout: '', stderr: 'error: deployment "st" exceeded its progress deadline\n' });
+  it('rollout status exits 1 when a rollout exceeds its progress deadline', async () => {
+    // Pods that no node can take: the rollout makes no progress for progressDeadlineSeconds.
+    const d = deployment('stuck', 2, 'nginx:1');
+    d.spec = { ...d.spec, progressDeadlineSeconds: 2, template: { ...d.spec?.template, spec: { ...d.spec?.template?.spec, nodeSelector: { pool: 'none' } } } };
+    await client.create('Deployment', d);
+    const r = await tsctl('rollout', 'status', 'deployment/stuck', '--timeout', '60s');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Waiting for deployment "stuck" rollout to finish: 0 of 2 updated replicas are available\.\.\.\n$/);
+    expect(r.stderr).toBe('error: deployment "stuck" exceeded its progress deadline\n');
+    expect(await tsctl('rollout', 'status', 'deployment/stuck', '--timeout', '1s', '-w=false')).toMatchObject({ code: 1, stderr: 'error: deployment "stuck" exceeded its progress deadline\n' });
+    await client.delete('Deployment', 'default', 'stuck');
   });
 
-  it('drain refuses, then evicts through the hollow agent in waves within the budget', async () => {
-    const ds = await client.create<DaemonSet>('DaemonSet', {
+  it('rollout status waits for a real rollout; history lists it and undo rolls it back', async () => {
+    const manifest = (image: string): string => WEB_MANIFEST.replace('name: web', 'name: real').replaceAll('app: web', 'app: real').replace('replicas: 2', 'replicas: 3\n  minReadySeconds: 1').replace('"nginx:2"', `"${image}"`);
+    const apply = (image: string): Promise<Result> => runTsctl(['--server', server.grpcAddress, 'apply', '-f', '-'], { stdin: manifest(image) });
+    const status = (): Promise<Result> => tsctl('rollout', 'status', 'deployment/real', '--timeout', '60s');
+    const images = async (): Promise<string[]> => (await podsWith('app=real')).filter((p) => (p.metadata?.deletionTimestamp ?? '') === '').map((p) => p.spec?.containers?.[0]?.image ?? '');
+
+    expect((await apply('nginx:1')).stdout).toBe('deployment.apps/real created\n');
+    const first = await status();
+    expect(first.code).toBe(0);
+    expect(first.stdout.trimEnd().split('\n').at(-1)).toBe('deployment "real" successfully rolled out');
+    expect(await images()).toEqual(['nginx:1', 'nginx:1', 'nginx:1']);
+
+    expect((await apply('nginx:2')).stdout).toBe('deployment.apps/real configured\n');
+    const second = await status();
+    expect(second).toMatchObject({ code: 0, stderr: '' });
+    const lines = second.stdout.trimEnd().split('\n');
+    // minReadySeconds 1 makes each step of the rolling update last a second: tsctl waited through them.
+    expect(lines.filter((l) => l.startsWith('Waiting for deployment "real" rollout to finish')).length, second.stdout).toBeGreaterThan(1);
+    expect(lines.at(-1)).toBe('deployment "real" successfully rolled out');
+    expect((await images()).sort()).toEqual(['nginx:2', 'nginx:2', 'nginx:2']);
+    expect((await tsctl('rollout', 'history', 'deployment/real')).stdout).toBe('deployment.apps/real \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n');
+
+    expect(await tsctl('rollout', 'undo', 'deployment/real')).toEqual({ code: 0, stdout: 'deployment.apps/real rolled back\n', stderr: '' });
+    const third = await status();
+    expect(third.code).toBe(0);
+    expect(third.stdout.trimEnd().split('\n').at(-1)).toBe('deployment "real" successfully rolled out');
+    expect((await images()).sort()).toEqual(['nginx:1', 'nginx:1', 'nginx:1']);
+    // The rollback is a rollout to revision 1's template, which becomes revision 3 (as Kubernetes).
+    expect((await tsctl('rollout', 'history', 'deployment/real')).stdout).toBe('deployment.apps/real \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n');
+    expect((await tsctl('rollout', 'undo', 'deployment/real', '--to-revision=3')).stdout).toBe('deployment.apps/real skipped rollback (current template already matches revision 3)\n');
+  });
+
+  it('drain refuses, then evicts in waves within the budget while the controllers replace pods', async () => {
+    // The Deployment's pods go to h-1 and h-2; h-0 is open again for the replacements.
+    await tsctl('cordon', 'h-0');
+    await client.create<DaemonSet>('DaemonSet', {
       metadata: { name: 'agent', namespace: 'default' },
       spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'agent:1' }] } } },
     });
-    const d = await client.create('Deployment', deployment('drained', 3, 'nginx:1'));
-    const rs = await replicaSet(d, 1, 'nginx:1');
-    const owner: OwnerReference = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata?.name ?? '', uid: rs.metadata?.uid ?? '', controller: true };
-    const labels = { app: 'drained', 'pod-template-hash': 'h1' };
-    await client.create('Pod', pod('agent-h1', { app: 'agent' }, { node: 'h-1', owner: { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: ds.metadata?.uid ?? '', controller: true } }));
-    await client.create('Pod', pod('bare', { app: 'bare' }, { node: 'h-1' }));
-    await client.create('Pod', pod('drained-a', labels, { node: 'h-1', owner }));
-    await client.create('Pod', pod('drained-b', labels, { node: 'h-1', owner }));
-    await client.create('Pod', pod('drained-c', labels, { node: 'h-2', owner }));
-    await eventually(async () => ((await podsWith('app in (drained,agent,bare)')).filter(ready).length === 5 ? true : undefined), 30_000, 'five pods Ready');
+    await client.create('Deployment', deployment('drained', 3, 'nginx:1'));
+    expect((await tsctl('rollout', 'status', 'deployment/drained', '--timeout', '60s')).code).toBe(0);
+    const placed = (await podsWith('app=drained')).filter(ready);
+    const count = (node: string): number => placed.filter((p) => p.spec?.nodeName === node).length;
+    const target = count('h-1') >= count('h-2') ? 'h-1' : 'h-2';
+    const victims = placed.filter((p) => p.spec?.nodeName === target).map((p) => p.metadata?.name ?? '').sort();
+    expect(victims.length).toBeGreaterThanOrEqual(2);
+    await tsctl('uncordon', 'h-0');
+    await client.create('Pod', pod('bare', { app: 'bare' }, { node: target }));
+    const daemon = await eventually(async () => {
+      const pods = [...(await podsWith('app=agent')), ...(await podsWith('app=bare'))].filter((p) => ready(p) && p.spec?.nodeName === target);
+      return pods.length === 2 ? pods.find((p) => p.metadata?.labels?.['app'] === 'agent')?.metadata?.name : undefined;
+    }, 30_000, 'the DaemonSet pod and the bare pod Ready on the node');
 
-    const refused = await tsctl('drain', 'h-1');
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toBe('node/h-1 cordoned\n');
-    expect(refused.stderr).toBe(
-      'error: [cannot delete Pods that declare no controller (use --force to override): default/bare, cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/agent-h1]\n',
-    );
+    const refused = await tsctl('drain', target);
+    expect(refused).toEqual({
+      code: 1,
+      stdout: `node/${target} cordoned\n`,
+      stderr: `error: [cannot delete Pods that declare no controller (use --force to override): default/bare, cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/${daemon}]\n`,
+    });
 
-    // The ReplicaSet controller's part: keep three pods, the scheduler places them off the cordoned node.
     let minReady = 3;
-    let n = 0;
-    let stop = false;
-    const controller = (async () => {
-      while (!stop) {
-        const pods = await podsWith('app=drained');
-        minReady = Math.min(minReady, pods.filter(ready).length);
-        if (pods.filter((p) => (p.metadata?.deletionTimestamp ?? '') === '').length < 3) await client.create('Pod', pod(`drained-r${n++}`, labels, { owner }));
-        await new Promise((r) => setTimeout(r, 100));
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        minReady = Math.min(minReady, (await podsWith('app=drained')).filter(ready).length);
+        await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const r = await tsctl('drain', 'h-1', '--ignore-daemonsets', '--force', '--timeout', '60s');
-    stop = true;
-    await controller;
+    const r = await tsctl('drain', target, '--ignore-daemonsets', '--force', '--timeout', '60s');
+    sampling = false;
+    await sampler;
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('node/h-1 already cordoned');
-    expect(lines.at(-1)).toBe('node/h-1 drained');
-    for (const name of ['bare', 'drained-a', 'drained-b']) {
-      expect(lines).toContain(`evicting pod default/${name}`);
-      expect(lines.indexOf(`pod/${name} evicted`)).toBeGreaterThan(lines.indexOf(`evicting pod default/${name}`));
-    }
-    // One Deployment pod at a time: b is evicted only after a's replacement is Ready.
-    expect(lines.indexOf('evicting pod default/drained-b')).toBeGreaterThan(lines.indexOf('pod/drained-a evicted'));
-    expect(r.stderr).toContain('Warning: ignoring DaemonSet-managed Pods: default/agent-h1\n');
+    expect(lines[0]).toBe(`node/${target} already cordoned`);
+    expect(lines.at(-1)).toBe(`node/${target} drained`);
+    for (const name of ['bare', ...victims]) expect(lines.indexOf(`pod/${name} evicted`)).toBeGreaterThan(lines.indexOf(`evicting pod default/${name}`));
+    // maxUnavailable 1: the second Deployment pod goes only after the first is gone and replaced.
+    const order = victims.map((v) => lines.indexOf(`evicting pod default/${v}`)).sort((a, b) => a - b);
+    const firstEvicted = lines.findIndex((l) => victims.some((v) => l === `pod/${v} evicted`));
+    expect(order[1]).toBeGreaterThan(firstEvicted);
+    expect(r.stderr).toContain(`Warning: ignoring DaemonSet-managed Pods: default/${daemon}\n`);
     expect(minReady).toBeGreaterThanOrEqual(2);
-    const left = (await client.list<Pod>('Pod', { namespace: 'default', fieldSelector: 'spec.nodeName=h-1' })).items.map((p) => p.metadata?.name);
-    expect(left).toEqual(['agent-h1']);
+    const left = (await client.list<Pod>('Pod', { namespace: 'default', fieldSelector: `spec.nodeName=${target}` })).items.map((p) => p.metadata?.name);
+    expect(left).toEqual([daemon]);
+    expect((await podsWith('app=drained')).filter(ready)).toHaveLength(3);
+    await tsctl('uncordon', target);
   });
 });

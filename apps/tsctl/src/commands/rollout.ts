@@ -98,8 +98,12 @@ async function rolloutStatus(ctx: Context, t: Named, watch: boolean, timeoutMs: 
           object = ev.object;
           if (show(object)) return;
         }
-        break;
+        if (signal.aborted) break;
+        // The stream ended without our asking (server shutdown, a proxy): read again and resume.
+        object = await orNotFound(ctx, t, () => client.get(t.info, t.namespace, t.name, { signal }));
+        if (show(object)) return;
       } catch (err) {
+        if (signal.aborted && !(err instanceof CliError)) break;
         // Compacted past our revision: read the object again and watch from there.
         if (!(err instanceof ExpiredError)) throw err;
         object = await orNotFound(ctx, t, () => client.get(t.info, t.namespace, t.name));
