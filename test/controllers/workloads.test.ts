@@ -114,3 +114,13 @@ describe('garbage collection of a Deployment', () => {
     expect((await podsOf(client, 'or')).length).toBe(2);
   });
 });
+
+describe('controller logs', () => {
+  it('hold no warning or error from the controllers (conflicts are expected and logged at debug)', () => {
+    const bad = cluster.server
+      .logs()
+      .split('\n')
+      .filter((l) => /"component":"[a-z]+-controller"|"component":"events"/.test(l) && /"level":(40|50|60)/.test(l));
+    expect(bad).toEqual([]);
+  });
+});
