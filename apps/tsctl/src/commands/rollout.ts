@@ -99,7 +99,7 @@ async function rolloutStatus(ctx: Context, t: Named, watch: boolean, timeoutMs: 
           if (show(object)) return;
         }
         if (signal.aborted) break;
-        // The stream ended without our asking (server shutdown, a proxy): read again and resume.
+        // The client resumes dropped streams itself; should the iteration still end, never exit 0 unfinished.
         object = await orNotFound(ctx, t, () => client.get(t.info, t.namespace, t.name, { signal }));
         if (show(object)) return;
       } catch (err) {
