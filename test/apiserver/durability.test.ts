@@ -11,7 +11,7 @@ import { configMap, namespace } from './scenarios.js';
 
 const servers: ServerProcess[] = [];
 async function start(args: readonly string[] = []): Promise<ServerProcess> {
-  const server = await startServer({ args });
+  const server = await startServer({ args, apiOnly: true });
   servers.push(server);
   return server;
 }

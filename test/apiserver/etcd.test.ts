@@ -9,7 +9,7 @@ describe('API server on etcd', () => {
   let server: ServerProcess | undefined;
   beforeAll(async () => {
     etcd = await startEtcd({ prefix: '/tsk-test' });
-    server = await startServer({ store: etcd.url });
+    server = await startServer({ store: etcd.url, apiOnly: true });
   });
   afterAll(async () => {
     await server?.stop();

@@ -57,7 +57,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T, index
 describe('fuzz', () => {
   let server: ServerProcess;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ apiOnly: true });
   });
   afterAll(async () => {
     await server?.stop();

@@ -3,7 +3,8 @@
  * ports with a temporary data dir, and talks to it with the generated grpc-js client. Other
  * integration tests reuse it:
  *
- *   const server = await startServer();            // SQLite in a temp dir
+ *   const server = await startServer();            // SQLite in a temp dir, whole control plane
+ *   const api = await startServer({ apiOnly: true }); // no scheduler or controllers writing
  *   const server = await startServer({ store: etcd.url });
  *   const api = server.api;                          // promisified Objects calls
  *   await api.create({ object: { configMap: {...} } });
@@ -46,6 +47,8 @@ export interface StartOptions {
   /** Extra flags, e.g. ['--compaction-interval', '1']. */
   readonly args?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** Only the API server: no scheduler, node lifecycle or controllers writing on their own. */
+  readonly apiOnly?: boolean;
 }
 
 export interface Api {
@@ -149,6 +152,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   const launch = (): Promise<void> => {
     const args = [SERVER_MAIN, '--data-dir', dataDir, '--listen', grpcAddress, '--http-listen', httpAddress, '--exit-on-stdin-close'];
     if (options.store !== undefined) args.push('--store', options.store);
+    if (options.apiOnly === true) args.push('--no-scheduler', '--no-node-lifecycle', '--no-controllers');
     args.push(...(options.args ?? []));
     // $TSK_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env['TSK_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');

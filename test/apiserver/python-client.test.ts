@@ -30,7 +30,7 @@ describe.skipIf(!available())('a Python client generated from proto/', () => {
     out = mkdtempSync(join(tmpdir(), 'tsk-python-'));
     const protos = readdirSync(join(REPO, 'proto/tsk/v1')).filter((f) => f.endsWith('.proto')).map((f) => `proto/tsk/v1/${f}`);
     execFileSync('/usr/bin/protoc', ['-I', 'proto', `--python_out=${out}`, `--grpc_python_out=${out}`, `--plugin=protoc-gen-grpc_python=${PLUGIN}`, ...protos], { cwd: REPO });
-    server = await startServer();
+    server = await startServer({ apiOnly: true });
   });
   afterAll(async () => {
     await server?.stop();

@@ -8,7 +8,7 @@ import * as s from './scenarios.js';
 describe('API server on SQLite', () => {
   let server: ServerProcess;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ apiOnly: true });
   });
   afterAll(async () => {
     await server?.stop();

@@ -194,7 +194,7 @@ export default async function main(args: string[]): Promise<void> {
     let server: ServerProcess | undefined;
     try {
       if (backend === 'etcd') etcd = await startEtcd({ fsync: true });
-      server = await startServer(etcd === undefined ? {} : { store: etcd.url });
+      server = await startServer(etcd === undefined ? { apiOnly: true } : { store: etcd.url, apiOnly: true });
       process.stderr.write(`measuring ${backend}...\n`);
       const measured = await measure(server, args);
       results[backend] = measured.rows;

@@ -126,7 +126,8 @@ export async function deleteObject(
     if (options.dryRun === true) return plan.action === 'update' ? plan.object : old;
     if (plan.action === 'remove') {
       const removed = await storage.store.delete(key, kv.modRevision);
-      if (removed.succeeded) return old;
+      // Gone either way (a backend retry of our delete finds nothing): the delete is done.
+      if (removed.succeeded || removed.kv === undefined) return old;
     } else {
       const written = await storage.store.update(key, encodeStored(info, plan.object), kv.modRevision);
       if (written.succeeded) {

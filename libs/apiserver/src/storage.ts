@@ -23,6 +23,7 @@ import {
   type Namespace,
   type Pod,
 } from '@tsk/api';
+import { defaultNotReadyTolerations, withDefaultTolerations } from '@tsk/controllers';
 import { type Logger } from '@tsk/log';
 import { StoreCompactedError, type KeyValue, type Store } from '@tsk/store';
 import {
@@ -182,6 +183,7 @@ export class Storage {
     }
     requireName(meta.name);
     applyDefaults(info, object);
+    defaultPodTolerations(info, object);
     validateObject(info, object);
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.now());
@@ -208,7 +210,15 @@ export class Storage {
       return object;
     }
     const result = await this.store.create(key, encodeStored(info, object));
-    if (!result.succeeded) throw alreadyExists(info, meta.namespace ?? '', meta.name ?? '');
+    if (!result.succeeded) {
+      // A backend that retried our own create after a lost answer finds our object there: the
+      // fresh uid says it is ours, so the create succeeded.
+      if (result.kv !== undefined && decodeStored(info, result.kv).metadata?.uid === meta.uid) {
+        this.logger.debug({ kind: info.kind, key }, 'create found already applied (retried by the store)');
+        return withResourceVersion(object, result.kv.modRevision);
+      }
+      throw alreadyExists(info, meta.namespace ?? '', meta.name ?? '');
+    }
     this.logger.debug({ kind: info.kind, key, revision: result.revision }, 'created');
     return withResourceVersion(object, result.revision);
   }
@@ -245,6 +255,8 @@ export class Storage {
       } else {
         const written = await this.store.update(key, bytes, kv.modRevision);
         if (written.succeeded) return withResourceVersion(next, written.revision);
+        // Our own write, retried by the backend after a lost answer, is what is stored now.
+        if (written.kv !== undefined && sameBytes(written.kv.value, bytes)) return withResourceVersion(next, written.kv.modRevision);
       }
       if (expected !== undefined) throw staleVersion(info, namespace, name, expected, kv.modRevision);
     }
@@ -274,6 +286,7 @@ export class Storage {
     else delete meta.deletionGracePeriodSeconds;
     if (info.hasStatus) setStatus(next, statusOf(old));
     applyDefaults(info, next);
+    defaultPodTolerations(info, next);
     const binding =
       conditional && info.kind === 'Pod' && ((old as Pod).spec?.nodeName ?? '') === '' && ((next as Pod).spec?.nodeName ?? '') !== '';
     validateObject(info, next, old, { binding });
@@ -297,6 +310,22 @@ export class Storage {
 }
 
 /** A bound pod inside its grace period is removed by its node agent, not by a finalizer update. */
+/** tsk's not-ready/unreachable NoExecute tolerations (5 s): see @tsk/controllers' README. */
+const DEFAULT_POD_TOLERATIONS = defaultNotReadyTolerations();
+
+/**
+ * Kubernetes' DefaultTolerationSeconds admission: a pod that does not say how long it stays on a
+ * not-ready or unreachable node gets tsk's default, so the pod itself shows when the node
+ * lifecycle controller would evict it. Also on updates: re-applying a manifest that lists its own
+ * tolerations must not look like removing these (pod updates may only add tolerations).
+ */
+function defaultPodTolerations(info: KindInfo, object: KindObject): void {
+  if (info.kind !== 'Pod') return;
+  const pod = object as Pod;
+  const defaulted = withDefaultTolerations(pod, DEFAULT_POD_TOLERATIONS);
+  if (defaulted !== pod) pod.spec = defaulted.spec;
+}
+
 export function isGraceful(object: KindObject): boolean {
   return (object.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
 }
