@@ -238,7 +238,7 @@ interface Flags {
 }
 
 export function registerRollout(program: Command, context: ContextFactory): void {
-  const rollout = program.command('rollout').description('Manage the rollout of Deployments and DaemonSets');
+  const rollout = program.command('rollout').description('Manage the rollout of Deployments and DaemonSets').helpCommand(false);
   const verb = (name: string, description: string, allWhenUnnamed: boolean, fn: (ctx: Context, t: Named, flags: Flags) => Promise<void>): Command =>
     rollout
       .command(name)
