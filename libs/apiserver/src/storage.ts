@@ -309,7 +309,6 @@ export class Storage {
   }
 }
 
-/** A bound pod inside its grace period is removed by its node agent, not by a finalizer update. */
 /** tsk's not-ready/unreachable NoExecute tolerations (5 s): see @tsk/controllers' README. */
 const DEFAULT_POD_TOLERATIONS = defaultNotReadyTolerations();
 
@@ -326,6 +325,7 @@ function defaultPodTolerations(info: KindInfo, object: KindObject): void {
   if (defaulted !== pod) pod.spec = defaulted.spec;
 }
 
+/** A bound pod inside its grace period is removed by its node agent, not by a finalizer update. */
 export function isGraceful(object: KindObject): boolean {
   return (object.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
 }
