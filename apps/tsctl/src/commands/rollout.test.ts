@@ -184,6 +184,13 @@ describe('tsctl rollout status', () => {
     expect((await tsctl(['rollout', 'status', 'pod/x'])).stderr).toBe('error: no status viewer has been implemented for Pod\n');
   });
 
+  it('stops with kubectl\'s error when the Deployment is deleted mid-watch', async () => {
+    setStatus({ replicas: 3, updatedReplicas: 1, availableReplicas: 0 }, 'st');
+    const watching = tsctl(['rollout', 'status', 'deploy/st']);
+    setTimeout(() => server.store.delete(DEPLOY, 'default', 'st'), 100);
+    expect(await watching).toMatchObject({ code: 1, stderr: 'error: object has been deleted\n' });
+  });
+
   it('reports DaemonSets in kubectl\'s words', async () => {
     const ds = server.store.create(kindOf('DaemonSet'), { metadata: { name: 'agent', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'a' } }, template: template('a') } } as DaemonSet);
     server.store.update(kindOf('DaemonSet'), { ...(ds as DaemonSet), status: { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 2, numberAvailable: 2 } } as DaemonSet, { status: true });
