@@ -210,7 +210,15 @@ export class Storage {
       return object;
     }
     const result = await this.store.create(key, encodeStored(info, object));
-    if (!result.succeeded) throw alreadyExists(info, meta.namespace ?? '', meta.name ?? '');
+    if (!result.succeeded) {
+      // A backend that retried our own create after a lost answer finds our object there: the
+      // fresh uid says it is ours, so the create succeeded.
+      if (result.kv !== undefined && decodeStored(info, result.kv).metadata?.uid === meta.uid) {
+        this.logger.debug({ kind: info.kind, key }, 'create found already applied (retried by the store)');
+        return withResourceVersion(object, result.kv.modRevision);
+      }
+      throw alreadyExists(info, meta.namespace ?? '', meta.name ?? '');
+    }
     this.logger.debug({ kind: info.kind, key, revision: result.revision }, 'created');
     return withResourceVersion(object, result.revision);
   }
@@ -247,6 +255,8 @@ export class Storage {
       } else {
         const written = await this.store.update(key, bytes, kv.modRevision);
         if (written.succeeded) return withResourceVersion(next, written.revision);
+        // Our own write, retried by the backend after a lost answer, is what is stored now.
+        if (written.kv !== undefined && sameBytes(written.kv.value, bytes)) return withResourceVersion(next, written.kv.modRevision);
       }
       if (expected !== undefined) throw staleVersion(info, namespace, name, expected, kv.modRevision);
     }
@@ -299,7 +309,6 @@ export class Storage {
   }
 }
 
-/** A bound pod inside its grace period is removed by its node agent, not by a finalizer update. */
 /** tsk's not-ready/unreachable NoExecute tolerations (5 s): see @tsk/controllers' README. */
 const DEFAULT_POD_TOLERATIONS = defaultNotReadyTolerations();
 
@@ -316,6 +325,7 @@ function defaultPodTolerations(info: KindInfo, object: KindObject): void {
   if (defaulted !== pod) pod.spec = defaulted.spec;
 }
 
+/** A bound pod inside its grace period is removed by its node agent, not by a finalizer update. */
 export function isGraceful(object: KindObject): boolean {
   return (object.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
 }
