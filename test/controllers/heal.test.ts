@@ -55,10 +55,13 @@ describe('node loss', () => {
     }
     const stranded = (await client.list<Pod>('Pod', { namespace: NS, labelSelector: 'app=heal' })).items.filter((p) => p.spec?.nodeName?.startsWith('lost-'));
     expect(stranded.every((p) => (p.metadata?.deletionTimestamp ?? '') !== '')).toBe(true);
+    // Events for each lost pod: NodeNotReady, then TaintManagerEviction, written by node-controller.
+    const lost = new Set(lostPods.map((p) => p.metadata?.uid));
     const events = await eventually(async () => {
-      const evs = (await client.list<Event>('Event')).items;
-      return evs.some((e) => e.reason === 'TaintManagerEviction') && evs.some((e) => e.reason === 'SuccessfulCreate') ? evs : undefined;
-    }, 10_000, 'eviction and create events');
-    expect(events.some((e) => e.reason === 'NodeNotReady' || e.reason === 'NodeStatusUnknown' || e.involvedObject?.kind === 'Node')).toBe(true);
+      const evs = (await client.list<Event>('Event', { namespace: NS })).items.filter((e) => lost.has(e.involvedObject?.uid));
+      return evs.filter((e) => e.reason === 'TaintManagerEviction').length === lost.size ? evs : undefined;
+    }, 10_000, 'eviction events');
+    expect(events.filter((e) => e.reason === 'NodeNotReady').length).toBe(lost.size);
+    expect(events.filter((e) => e.reason === 'NodeNotReady' || e.reason === 'TaintManagerEviction').every((e) => e.source?.component === 'node-controller')).toBe(true);
   });
 });
