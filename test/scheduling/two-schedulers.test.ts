@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Pod } from '@tsk/api';
-import { connect, type ApiClient } from '@tsk/client';
+import { connect, Informer, type ApiClient } from '@tsk/client';
 import { silentLogger } from '@tsk/log';
 import { SchedulerLoop } from '@tsk/scheduler';
 import { startServer, type ServerProcess } from '../apiserver/harness.js';
@@ -22,12 +22,13 @@ function pod(name: string, namespace = 'default'): Pod {
   return { metadata: { name, namespace }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '100m' } } }] } };
 }
 
-function loop(identity: string | undefined): SchedulerLoop {
+function loop(identity: string | undefined, seed = 1): SchedulerLoop {
   const c = connect(server.grpcAddress);
   clients.push(c);
   const l = new SchedulerLoop({
     client: c,
     logger: silentLogger(),
+    seed,
     ...(identity !== undefined ? { leaderElection: { identity, leaseDurationSeconds: 4, retryPeriodMs: 300 } } : {}),
   });
   loops.push(l);
@@ -95,13 +96,30 @@ describe('two schedulers', () => {
   it('bind each pod exactly once without leader election (the compare-and-swap)', async () => {
     await client.create('Namespace', { metadata: { name: 'race' } });
     agents.push(await startAgent(server.grpcAddress, ['--hollow', '5', '--node-name', 'wide', '--capacity', 'cpu=64,memory=64Gi,pods=200']));
-    const x = loop(undefined);
-    const y = loop(undefined);
+    // Every node a pod was ever seen on: a pod bound twice would show two.
+    const seenOn = new Map<string, Set<string>>();
+    const watcher = new Informer<Pod>(client, 'Pod', { namespace: 'race' });
+    const note = (p: Pod): void => {
+      const node = p.spec?.nodeName ?? '';
+      if (node === '') return;
+      const name = p.metadata?.name ?? '';
+      seenOn.set(name, new Set([...(seenOn.get(name) ?? []), node]));
+    };
+    watcher.onAdd(note).onUpdate((_o, p) => note(p)).start();
+    await watcher.waitForSync();
+    const x = loop(undefined, 1);
+    const y = loop(undefined, 2);
     await Promise.all([x.start(), y.start()]);
     await Promise.all(Array.from({ length: 200 }, (_, i) => client.create('Pod', pod(`r-${i}`, 'race'))));
     await eventually(async () => ((await podsIn('race')).every((p) => (p.spec?.nodeName ?? '') !== '') ? true : undefined), 30_000, 'all 200 bound');
+    await eventually(async () => (seenOn.size === 200 ? true : undefined), 10_000, 'the watcher to see every binding');
+    await watcher.stop();
+    expect([...seenOn.values()].every((nodes) => nodes.size === 1)).toBe(true);
     const [mx, my] = [x.metrics(), y.metrics()];
-    expect(mx.bound + my.bound).toBe(200);
-    process.stdout.write(`two active schedulers: ${mx.bound} + ${my.bound} binds, ${mx.bindConflicts + my.bindConflicts} lost compare-and-swaps (${mx.boundElsewhere + my.boundElsewhere} bound by the other)\n`);
+    // Both loops may send the very same binding (same node) at once; the store then acknowledges
+    // both (an identical write), which is still one binding. Otherwise one wins and one conflicts.
+    expect(mx.bound + my.bound).toBeGreaterThanOrEqual(200);
+    expect(mx.bindConflicts + my.bindConflicts).toBeGreaterThan(0);
+    process.stdout.write(`two active schedulers: ${mx.bound} + ${my.bound} acknowledged binds, ${mx.bindConflicts + my.bindConflicts} lost compare-and-swaps; every pod on exactly one node\n`);
   });
 });

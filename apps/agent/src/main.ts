@@ -29,9 +29,12 @@ const logger = createLogger({ name: 'tsk-agent' });
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
 
 async function main(cfg: AgentConfig, count: number): Promise<void> {
+  // Writes and the pod watch on separate connections (heartbeats have a thread and one of their own).
   const client = connect(cfg.server, { logger });
+  const watchClient = connect(cfg.server, { logger });
   const agent = new HollowAgent({
     client,
+    watchClient,
     logger,
     count,
     prefix: cfg.nodeName ?? 'hollow',
@@ -50,7 +53,7 @@ async function main(cfg: AgentConfig, count: number): Promise<void> {
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     void agent.stop().finally(() => {
-      client.close();
+      for (const c of [client, watchClient]) c.close();
       logger.flush();
       process.exit(0);
     });

@@ -15,8 +15,11 @@ export interface ControlLoops {
 }
 
 export async function startControlLoops(cfg: ServerConfig, grpcAddress: string, logger: Logger): Promise<ControlLoops> {
+  // Watches and writes on separate connections: on one HTTP/2 connection a bind's reply would
+  // queue behind the watch events streaming to the informers.
+  const watchClient = connect(grpcAddress, { logger });
   const client = connect(grpcAddress, { logger });
-  const informers = new InformerFactory(client, { logger });
+  const informers = new InformerFactory(watchClient, { logger });
   const loops: { stop(): Promise<void> }[] = [];
   if (cfg.scheduler) {
     const scheduler = new SchedulerLoop({
@@ -43,6 +46,7 @@ export async function startControlLoops(cfg: ServerConfig, grpcAddress: string, 
       for (const loop of loops) await loop.stop();
       await informers.stop();
       client.close();
+      watchClient.close();
     },
   };
 }

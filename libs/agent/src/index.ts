@@ -18,3 +18,4 @@ export {
 export { NodePodWatch, type PodWatchHandlers } from './node/pod-watch.js';
 export { HollowAgent, DEFAULT_HOLLOW_CAPACITY, DEFAULT_STATUS_UPDATE_MS, type HollowOptions, type StartResult } from './hollow/hollow-agent.js';
 export { runningStatus, isReportedRunning } from './hollow/status.js';
+export { HeartbeatWorker, type HeartbeatSettings, type HeartbeatStats } from './node/heartbeat-worker.js';

@@ -10,9 +10,9 @@ import { type Logger } from '@tsk/log';
 import { DEFAULT_CLUSTER_CIDR, NodeCidrAllocator, PodIpPool, formatIpv4, nodeBlockCount, parseCidr } from '../node/cidr.js';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_MS, NodeLease, ensureLeaseNamespace } from '../node/lease.js';
 import { Limiter } from '../node/limiter.js';
-import { Pacer } from '../node/pacer.js';
+import { HeartbeatWorker, type HeartbeatStats } from '../node/heartbeat-worker.js';
 import { NodePodWatch } from '../node/pod-watch.js';
-import { nodeStatus, registerNode, type NodeSpecInput } from '../node/registration.js';
+import { registerNode, type NodeSpecInput } from '../node/registration.js';
 import { isReportedRunning, runningStatus } from './status.js';
 
 export const DEFAULT_HOLLOW_CAPACITY: Readonly<Record<string, string>> = Object.freeze({ cpu: '2', memory: '4Gi', pods: '110' });
@@ -20,7 +20,10 @@ export const DEFAULT_HOLLOW_CAPACITY: Readonly<Record<string, string>> = Object.
 export const DEFAULT_STATUS_UPDATE_MS = 60_000;
 
 export interface HollowOptions {
+  /** Registration, pod status and deletes. */
   readonly client: ApiClient;
+  /** The pod watch, on its own connection so its stream does not delay the writes' replies. */
+  readonly watchClient?: ApiClient;
   readonly logger: Logger;
   readonly count: number;
   /** Node names are PREFIX-0 ... PREFIX-(count-1). */
@@ -38,8 +41,6 @@ export type StartResult = { readonly ok: true; readonly nodes: number } | { read
 
 interface HollowNode {
   readonly input: NodeSpecInput;
-  node: Node;
-  readonly lease: NodeLease;
   readonly ips: PodIpPool;
 }
 
@@ -47,34 +48,26 @@ export class HollowAgent {
   private readonly nodes = new Map<string, HollowNode>();
   private readonly log: Logger;
   private readonly writes: Limiter;
-  /**
-   * Heartbeats have their own lane: queued behind a burst of 10,000 pod status writes, a lease
-   * renewal would come late, and the node lifecycle controller would call a healthy node dead.
-   */
-  private readonly heartbeats: Limiter;
-  private readonly leasePacer: Pacer<string>;
-  private readonly statusPacer: Pacer<string>;
+  /** Leases and node status run on their own thread (see heartbeat-thread.ts). */
+  private heartbeats: HeartbeatWorker | undefined;
   /** Pod uid -> its IP, for pods this process reported Running. */
   private readonly podIps = new Map<string, { node: string; ip: string }>();
   /** Pods with a status write or a delete in flight, so a burst of events causes one write. */
   private readonly busy = new Set<string>();
   private watch: NodePodWatch | undefined;
-  private readonly stats = { leaseRenewals: 0, leaseFailures: 0, statusUpdates: 0, podsStarted: 0, podsDeleted: 0 };
+  private readonly stats = { podsStarted: 0, podsDeleted: 0 };
 
   constructor(private readonly options: HollowOptions) {
     this.log = options.logger.child({ component: 'hollow-agent' });
     this.writes = new Limiter(options.writeConcurrency ?? 32);
-    this.heartbeats = new Limiter(16);
-    this.leasePacer = new Pacer({ periodMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS }, (name) => this.renewLease(name));
-    this.statusPacer = new Pacer({ periodMs: options.statusUpdateMs ?? DEFAULT_STATUS_UPDATE_MS }, (name) => this.updateStatus(name));
   }
 
   get nodeNames(): string[] {
     return [...this.nodes.keys()];
   }
 
-  get metrics(): Readonly<typeof this.stats> {
-    return { ...this.stats };
+  get metrics(): Readonly<typeof this.stats & Partial<HeartbeatStats>> {
+    return { ...this.stats, ...this.heartbeats?.stats };
   }
 
   /** Registers every node, takes its lease and starts reporting; resolves once all are registered. */
@@ -97,6 +90,19 @@ export class HollowAgent {
       };
     }
     const now = new Date();
+    // Heartbeats start with the first node: registering 1,000 nodes takes seconds, and the
+    // first ones must not go silent while the last ones register.
+    const heartbeats = new HeartbeatWorker(
+      {
+        server: client.address,
+        leaseDurationSeconds: this.options.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS,
+        leaseRenewMs: this.options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS,
+        statusUpdateMs: this.options.statusUpdateMs ?? DEFAULT_STATUS_UPDATE_MS,
+        reportMs: 10_000,
+      },
+      this.log,
+    );
+    this.heartbeats = heartbeats;
     await Promise.all(
       names.map((name, i) => {
         const cidr = existing.get(name)?.spec?.podCIDR ?? '';
@@ -112,61 +118,24 @@ export class HollowAgent {
         return this.writes.run(async () => {
           const node = await registerNode(client, input, now);
           const podCIDR = node.spec?.podCIDR ?? input.podCIDR;
-          const hollow: HollowNode = {
-            input: { ...input, podCIDR },
-            node,
-            lease: new NodeLease(client, node, this.options.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS),
-            ips: new PodIpPool(podCIDR),
-          };
+          const hollow: HollowNode = { input: { ...input, podCIDR }, ips: new PodIpPool(podCIDR) };
           this.nodes.set(name, hollow);
-          await hollow.lease.renew(now);
+          const lease = new NodeLease(client, node, this.options.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS);
+          await lease.renew(new Date());
+          heartbeats.add(hollow.input, node, lease.current);
         });
       }),
     );
     this.log.info({ nodes: names.length, first: names[0], cluster: cidrText }, 'hollow nodes registered');
-    for (const name of names) {
-      this.leasePacer.add(name);
-      this.statusPacer.add(name);
-    }
-    this.leasePacer.start();
-    this.statusPacer.start();
-    this.watch = new NodePodWatch(client, names, { onPod: (p, n) => this.onPod(p, n), onGone: (p) => this.onGone(p) }, this.log);
+    this.watch = new NodePodWatch(this.options.watchClient ?? client, names, { onPod: (p, n) => this.onPod(p, n), onGone: (p) => this.onGone(p) }, this.log);
     await this.watch.start();
     return { ok: true, nodes: names.length };
   }
 
   /** Stops heartbeats and the watch; the nodes stay registered (their leases lapse, as when a machine dies). */
   async stop(): Promise<void> {
-    this.leasePacer.stop();
-    this.statusPacer.stop();
+    await this.heartbeats?.stop();
     await this.watch?.stop();
-  }
-
-  private async renewLease(name: string): Promise<void> {
-    const node = this.nodes.get(name);
-    if (node === undefined) return;
-    try {
-      await this.heartbeats.run(() => node.lease.renew());
-      this.stats.leaseRenewals++;
-    } catch (err) {
-      this.stats.leaseFailures++;
-      this.log.warn({ node: name, err: (err as Error).message }, 'lease renewal failed');
-    }
-  }
-
-  private async updateStatus(name: string): Promise<void> {
-    const node = this.nodes.get(name);
-    if (node === undefined) return;
-    try {
-      // Unconditional (no resourceVersion): the agent owns its node's status, and reporting
-      // Ready=True over a controller's Ready=Unknown is exactly what a live agent must do.
-      const { resourceVersion: _rv, ...meta } = node.node.metadata ?? {};
-      const next = { ...node.node, metadata: meta, status: nodeStatus(node.input, new Date(), node.node) };
-      node.node = await this.heartbeats.run(() => this.options.client.updateStatus<Node>('Node', next));
-      this.stats.statusUpdates++;
-    } catch (err) {
-      this.log.warn({ node: name, err: (err as Error).message }, 'node status update failed');
-    }
   }
 
   private onPod(pod: Pod, nodeName: string): void {

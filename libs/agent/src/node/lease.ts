@@ -53,7 +53,11 @@ export class NodeLease {
     private readonly client: ApiClient,
     private readonly node: Node,
     private readonly durationSeconds: number,
-  ) {}
+    /** The lease as last written, when another holder object (another thread) wrote it. */
+    initial?: Lease,
+  ) {
+    this.lease = initial;
+  }
 
   get current(): Lease | undefined {
     return this.lease;

@@ -16,9 +16,11 @@ interface Slot<K> {
   running: boolean;
 }
 
+/** The golden ratio's fractional part: i * PHI mod 1 spreads any number of items evenly over [0, 1). */
+const PHI = 0.6180339887498949;
+
 export class Pacer<K> {
   private readonly slots: Slot<K>[] = [];
-  private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -26,17 +28,13 @@ export class Pacer<K> {
     private readonly task: (key: K) => Promise<void>,
   ) {}
 
-  /** Adds an item; its first turn comes after its share of the period, not at once. */
+  /**
+   * Adds an item; its first turn comes within one period, at an offset that keeps all items
+   * spread however many are added and when (nodes join one by one while the first already renew).
+   */
   add(key: K, now = Date.now()): void {
-    this.slots.push({ key, due: now, running: false });
-    this.respace(now);
-  }
-
-  /** Re-spreads the deadlines evenly: item i of n first comes due at now + period * (i + 1) / n. */
-  private respace(now: number): void {
-    const n = this.slots.length;
-    this.slots.forEach((s, i) => (s.due = now + (this.options.periodMs * (i + 1)) / n));
-    this.cursor = 0;
+    const offset = ((this.slots.length + 1) * PHI) % 1;
+    this.slots.push({ key, due: now + offset * this.options.periodMs, running: false });
   }
 
   start(): void {
@@ -50,14 +48,11 @@ export class Pacer<K> {
     this.timer = undefined;
   }
 
-  /** Fires every item whose turn has come; deadlines increase along the cursor, so it stops at the first that is not due. */
+  /** Fires every item whose turn has come. A process that was stalled does not catch up in a burst. */
   private tick(now: number): void {
-    const n = this.slots.length;
-    for (let fired = 0; fired < n; fired++) {
-      const slot = this.slots[this.cursor];
-      if (slot === undefined || slot.due > now) return;
-      slot.due += this.options.periodMs;
-      this.cursor = (this.cursor + 1) % n;
+    for (const slot of this.slots) {
+      if (slot.due > now) continue;
+      slot.due = slot.due + this.options.periodMs > now ? slot.due + this.options.periodMs : now + this.options.periodMs;
       if (slot.running) continue;
       slot.running = true;
       void this.task(slot.key).finally(() => (slot.running = false));
