@@ -4,11 +4,9 @@
  * Flags are parsed here and handed to the library; nothing else lives in this file.
  * Exit status: the container's for a foreground `run`/`exec`, 1 with a one-line message on error.
  */
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { createLogger, levelFromEnv } from '@tsk/log';
-import { execInContainer, Runtime, type Process } from '@tsk/runtime';
+import { execInContainer, Runtime, type Process, type RuntimeLogger } from '@tsk/runtime';
 
 interface GlobalOpts { root: string; log?: string; logFormat?: string; debug?: boolean; systemdCgroup?: boolean }
 
@@ -21,16 +19,32 @@ const program = new Command('tsk-runtime')
   .option('--systemd-cgroup', 'accepted for compatibility; cgroupfs is always used')
   .enablePositionalOptions()
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook('preAction', setupLogging);
 
-function runtime(): Runtime {
+/** Warnings only, as one line on stderr: the default, so a plain verb does not load pino. */
+const warnLogger: RuntimeLogger = {
+  warn: (obj, msg) => void process.stderr.write(`tsk-runtime: warning: ${msg} ${JSON.stringify(obj)}\n`),
+  debug: () => undefined,
+  child: () => warnLogger,
+};
+
+let logger: RuntimeLogger = warnLogger;
+
+/** pino (JSON lines) only when asked for with --debug, --log or $TSK_LOG_LEVEL. */
+async function setupLogging(): Promise<void> {
   const g = program.opts<GlobalOpts>();
-  const logger = createLogger({
+  if (!g.debug && !g.log && process.env['TSK_LOG_LEVEL'] === undefined) return;
+  const [{ createLogger, levelFromEnv }, { createWriteStream }] = await Promise.all([import('@tsk/log'), import('node:fs')]);
+  logger = createLogger({
     name: 'tsk-runtime',
     level: g.debug ? 'debug' : levelFromEnv('warn'),
     ...(g.log ? { destination: createWriteStream(g.log, { flags: 'a' }) } : {}),
   });
-  return new Runtime({ root: g.root, logger });
+}
+
+function runtime(): Runtime {
+  return new Runtime({ root: program.opts<GlobalOpts>().root, logger });
 }
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -15,3 +15,4 @@ export { LinuxSyscalls, SyscallError, type Syscalls } from './syscalls.js';
 export { RecordingSyscalls, type SyscallRecord } from './fake-syscalls.js';
 export { helperPath, type StdioSpec } from './helper.js';
 export * from './cgroups/index.js';
+export { noopLogger, type RuntimeLogger } from './logger.js';

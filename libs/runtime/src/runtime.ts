@@ -8,10 +8,10 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, unlink, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
-import { silentLogger, type Logger } from '@tsk/log';
 import { detectCgroupLayout, openCgroup } from './cgroups/detect.js';
 import type { CgroupLayout, CgroupManager, CgroupStats } from './cgroups/types.js';
 import { RuntimeError } from './errors.js';
+import { noopLogger, type RuntimeLogger } from './logger.js';
 import { startHelper, type Started, type StdioSpec } from './helper.js';
 import { containerPlan, encodePlan, overlayFromAnnotations, type Overlay } from './plan.js';
 import { loadBundle, type Spec } from './spec.js';
@@ -21,7 +21,8 @@ import { LinuxSyscalls, type Syscalls } from './syscalls.js';
 export interface RuntimeOptions {
   /** State directory (runc's --root); default /run/tsk-runtime. */
   readonly root?: string;
-  readonly logger?: Logger;
+  /** A pino Logger from @tsk/log fits; default: drop everything. */
+  readonly logger?: RuntimeLogger;
   readonly syscalls?: Syscalls;
   /** Default: detected from /proc/self/mountinfo. */
   readonly cgroupLayout?: CgroupLayout;
@@ -61,13 +62,13 @@ export function parseSignal(value: string | number): number {
 
 export class Runtime {
   readonly store: StateStore;
-  private readonly log: Logger;
+  private readonly log: RuntimeLogger;
   private readonly sys: Syscalls;
   private layout: CgroupLayout | undefined;
 
   constructor(private readonly options: RuntimeOptions = {}) {
     this.store = new StateStore(options.root ?? '/run/tsk-runtime');
-    this.log = (options.logger ?? silentLogger()).child({ component: 'runtime' });
+    this.log = (options.logger ?? noopLogger).child({ component: 'runtime' });
     this.sys = options.syscalls ?? new LinuxSyscalls();
     this.layout = options.cgroupLayout;
   }
