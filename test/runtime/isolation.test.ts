@@ -2,6 +2,7 @@
  * Namespaces and the default `runc spec` confinement, on the real kernel: what a process inside
  * sees, and escape attempts that must fail.
  */
+import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCollect, setupEnv, sh, type Env } from './_fixture.js';
 
@@ -24,6 +25,20 @@ describe('namespaces', () => {
     expect(out).toMatch(/^lo\nrunc\n/m);
     expect(out).not.toContain('/work');
     expect(out).not.toMatch(/ \/sys\/fs\/cgroup\/memory cgroup .*rw/);
+  });
+});
+
+describe('namespaces joined by path', () => {
+  it('lets a second container share the network namespace of the first, as pods do', async () => {
+    const first = await env.rt.run(env.track('pod-a'), { bundle: env.bundle('pod-a', sh('sleep 100')), stdio: 'ignore' });
+    const b = env.bundle('pod-b', (s) => {
+      s.process!.args = ['readlink', '/proc/self/ns/net'];
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${first.pid}/ns/net` } : n));
+    });
+    const { code, out } = await runCollect(env, 'pod-b', b);
+    expect(code).toBe(0);
+    expect(out.trim()).toBe(readlinkSync(`/proc/${first.pid}/ns/net`));
+    expect(out.trim()).not.toBe(readlinkSync('/proc/self/ns/net'));
   });
 });
 

@@ -87,6 +87,17 @@ describe('cgroup v1', () => {
     expect(existsSync(`${root}/memory/c2`)).toBe(false);
   });
 
+  it('kills what is left inside through the syscalls it is given, and says which cgroup stays', async () => {
+    const { mounts, root } = layout();
+    const sys = new RecordingSyscalls();
+    const cg = openCgroup({ version: 1, mounts: { pids: mounts['pids']!, freezer: mounts['freezer']! } }, '/c4', sys);
+    await cg.create({});
+    writeFileSync(`${root}/pids/c4/cgroup.procs`, '77\n78\n');
+    // A plain directory holding files cannot be removed, like a cgroup with live tasks.
+    await expect(cg.destroy()).rejects.toThrow(/delete: cannot remove cgroup .*\/pids\/c4/);
+    expect(sys.calls).toEqual([{ call: 'kill', pid: 77, signal: 9 }, { call: 'kill', pid: 78, signal: 9 }]);
+  });
+
   it('names the field when a controller is missing', async () => {
     const root = tmp();
     mkdirSync(`${root}/memory`);

@@ -30,7 +30,7 @@ export class CgroupV1 implements CgroupManager {
   }
 
   async create(resources: Resources): Promise<void> {
-    for (const mount of this.hierarchies()) await mkdir(`${mount}${this.path}`, { recursive: true });
+    await Promise.all(this.hierarchies().map((mount) => mkdir(`${mount}${this.path}`, { recursive: true })));
     const cpusetMount = this.mounts['cpuset'];
     if (cpusetMount !== undefined) await this.fillCpuset(cpusetMount);
     await this.apply(resources);
@@ -53,6 +53,8 @@ export class CgroupV1 implements CgroupManager {
     for (const c of CONTROLLERS) {
       for (const w of c.v1(resources)) {
         const dir = this.dirOf(w.controller);
+        // runc's always-allowed devices only matter where a devices hierarchy exists.
+        if (dir === undefined && w.field === 'default devices') continue;
         if (dir === undefined) throw new RuntimeError('FAILED_PRECONDITION', 'cgroup apply', `${w.field}: the ${w.controller} controller is not mounted`);
         await writeControl(dir, w);
       }
