@@ -89,6 +89,18 @@ describe('Applier', () => {
     await expect(client.get('Pod', 'default', 'dep')).rejects.toThrow(/not found/);
   });
 
+  it('creates a run of pods in slow-start batches; a failure in the first batch stops the run', async () => {
+    const many: Action[] = Array.from({ length: 100 }, (_, i) => ({ type: 'CreatePod', pod: pod(`m-${i}`) }));
+    server.failNext('Create', 13 as Parameters<FakeObjectsServer['failNext']>[1]);
+    const failed = await applier.apply([...many, { type: 'SetAnnotations', target: { kind: 'Pod', namespace: 'default', name: 'm-0' }, annotations: { a: 'b' } }]);
+    expect(failed.applied).toBe(0);
+    expect((await client.list('Pod', { namespace: 'default' })).items).toHaveLength(0);
+    const ok = await applier.apply([...many, { type: 'SetAnnotations', target: { kind: 'Pod', namespace: 'default', name: 'm-0' }, annotations: { a: 'b' } }]);
+    expect(ok).toEqual({ applied: 101 });
+    expect((await client.list('Pod', { namespace: 'default' })).items).toHaveLength(100);
+    expect((await client.get<Pod>('Pod', 'default', 'm-0')).metadata?.annotations).toEqual({ a: 'b' });
+  });
+
   it('a failed call is a failure to requeue, not an exception', async () => {
     // gRPC INTERNAL (13); the code is numeric so this package need not depend on grpc-js.
     server.failNext('Create', 13 as Parameters<FakeObjectsServer['failNext']>[1]);

@@ -38,6 +38,14 @@ export interface ApplierOptions {
   readonly nodeLifecycleSettings?: NodeLifecycleSettings;
 }
 
+/** Pod creates or deletes in flight at once within one run (Kubernetes' burst is 500 per sync). */
+const MAX_BATCH = 64;
+
+/** AlreadyExists on a create and NotFound on anything else: what the action wanted is so. */
+function done(err: unknown): boolean {
+  return err instanceof NotFoundError || err instanceof AlreadyExistsError;
+}
+
 /** Returned by a mutation when the stored object is another incarnation: write nothing. */
 const SKIP = false as const;
 
@@ -70,26 +78,50 @@ export class Applier {
   }
 
   async apply(actions: readonly Action[], signal?: AbortSignal): Promise<ApplyResult> {
-    let applied = 0;
     let requeueAfterMs: number | undefined;
-    for (const a of actions) {
+    const result = (applied: number, error?: Error): ApplyResult => ({
+      applied,
+      ...(error !== undefined ? { error } : {}),
+      ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+    });
+    for (let i = 0; i < actions.length; ) {
+      const a = actions[i]!;
       if (a.type === 'RequeueAfter') {
         requeueAfterMs = requeueAfterMs === undefined ? a.ms : Math.min(requeueAfterMs, a.ms);
-        applied++;
+        i++;
+        continue;
+      }
+      if (a.type === 'CreatePod' || a.type === 'DeletePod') {
+        // A run of pod creates (or deletes) is independent item by item: apply it in slow-start
+        // batches as Kubernetes' slowStartBatch does (1, 2, 4 ... at once), so a 500-pod scale-up
+        // costs a few round trips of latency, not 500, while a failing run stops after one batch.
+        let end = i;
+        while (end < actions.length && actions[end]!.type === a.type) end++;
+        const failedAt = await this.applyBatched(actions.slice(i, end) as Exclude<Action, { type: 'RequeueAfter' }>[], signal);
+        if (failedAt !== undefined) return result(i + failedAt.index, failedAt.error);
+        i = end;
         continue;
       }
       try {
         await this.applyOne(a, signal);
-        applied++;
       } catch (err) {
-        if (err instanceof NotFoundError || err instanceof AlreadyExistsError) {
-          applied++;
-          continue;
-        }
-        return { applied, error: err as Error, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+        if (!done(err)) return result(i, err as Error);
       }
+      i++;
     }
-    return { applied, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+    return result(actions.length);
+  }
+
+  /** Applies independent actions in doubling batches; the first failure (in order) stops it. */
+  private async applyBatched(run: readonly Exclude<Action, { type: 'RequeueAfter' }>[], signal: AbortSignal | undefined): Promise<{ index: number; error: Error } | undefined> {
+    let size = 1;
+    for (let start = 0; start < run.length; start += size, size = Math.min(size * 2, MAX_BATCH)) {
+      const batch = run.slice(start, start + size);
+      const settled = await Promise.allSettled(batch.map((a) => this.applyOne(a, signal)));
+      const k = settled.findIndex((r) => r.status === 'rejected' && !done(r.reason));
+      if (k >= 0) return { index: start + k, error: (settled[k] as PromiseRejectedResult).reason as Error };
+    }
+    return undefined;
   }
 
   private async applyOne(a: Exclude<Action, { type: 'RequeueAfter' }>, signal: AbortSignal | undefined): Promise<void> {
