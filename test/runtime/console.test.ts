@@ -60,3 +60,15 @@ it('create refuses a terminal without a console socket, naming the flag', () => 
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/--console-socket is required/);
 });
+
+it('runs the unchanged runc spec process (terminal: true, sh) in the foreground over a relayed pty', () => {
+  // Only the rootfs location differs from what `runc spec` wrote; sh reads its commands from stdin.
+  const b = env.bundle('spec-as-is', (s) => void (s.process!.terminal = true));
+  const r = spawnSync(process.execPath, [CLI, '--root', env.root, 'run', '-b', b, env.track('spec-as-is')], {
+    input: 'echo inside $(hostname); exit 3\n',
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(r.stdout).toContain('inside runc');
+  expect(r.status).toBe(3);
+});
