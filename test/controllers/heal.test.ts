@@ -1,26 +1,30 @@
 /**
  * Self-healing when a node dies: SIGKILL one of two hollow-agent processes and time how long it
- * takes until every replica of a Deployment is Running on the surviving nodes again. The server
- * runs with --no-node-lifecycle so the controller manager's own node lifecycle controller (the
- * loops of @tsk/controllers) is the one that marks the nodes and evicts the pods.
+ * takes until every replica of a Deployment is Running on the surviving nodes again. Twice: with
+ * the controller manager's node lifecycle controller (the loops of @tsk/controllers, server flag
+ * --no-node-lifecycle hands it the job), and with tsk-server's defaults (its own node lifecycle
+ * loop in control-loops.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Event, type Node, type Pod } from '@tsk/api';
 import { deployment, eventually, NS, podsOf, runningPods, startCluster, type Cluster } from './cluster.js';
 
-let cluster: Cluster;
+describe.each([
+  ['the controller manager\'s node lifecycle', ['--no-node-lifecycle']],
+  ['tsk-server defaults', []],
+])('node loss (%s)', (label, serverArgs) => {
+  let cluster: Cluster;
 
-beforeAll(async () => {
-  cluster = await startCluster(['--no-node-lifecycle']);
-  await cluster.addAgent('keep', 2);
-  await cluster.addAgent('lost', 2);
-});
+  beforeAll(async () => {
+    cluster = await startCluster(serverArgs);
+    await cluster.addAgent('keep', 2);
+    await cluster.addAgent('lost', 2);
+  });
 
-afterAll(async () => {
-  await cluster?.stop();
-});
+  afterAll(async () => {
+    await cluster?.stop();
+  });
 
-describe('node loss', () => {
   it('replaces the pods of a killed node on other nodes within 30 s', async () => {
     const { client } = cluster;
     const replicas = 6;
@@ -43,7 +47,7 @@ describe('node loss', () => {
       'replacement pods Running on the surviving nodes',
     );
     const seconds = (Date.now() - killedAt) / 1000;
-    console.log(`time to heal: ${seconds.toFixed(1)} s from SIGKILL to ${replicas}/${replicas} Running on surviving nodes (${lostPods.length} pods replaced)`);
+    console.log(`time to heal (${label}): ${seconds.toFixed(1)} s from SIGKILL to ${replicas}/${replicas} Running on surviving nodes (${lostPods.length} pods replaced)`);
     expect(seconds).toBeLessThan(30);
     expect(healed.filter((p) => !before.some((b) => b.metadata?.uid === p.metadata?.uid)).length).toBe(lostPods.length);
 
