@@ -4,7 +4,8 @@
  * reports its pods Succeeded through the status subresource.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Deployment, type Job, type Pod, type ReplicaSet } from '@tsk/api';
+import { type DaemonSet, type Deployment, type Job, type Pod, type ReplicaSet } from '@tsk/api';
+import { modify } from '@tsk/client';
 import { daemonSet, deployment, eventually, job, NS, podsOf, runningPods, startCluster, terminating, type Cluster } from './cluster.js';
 
 let cluster: Cluster;
@@ -62,7 +63,7 @@ describe('Job', () => {
 });
 
 describe('DaemonSet', () => {
-  it('runs one pod per node, and on a node added later', async () => {
+  it('runs one pod per node, on a node added later, and rolls out a new template', async () => {
     const { client } = cluster;
     await client.create('DaemonSet', daemonSet('agent'));
     const pods = await runningPods(client, 'agent', 2);
@@ -70,6 +71,13 @@ describe('DaemonSet', () => {
     await cluster.addAgent('late', 1);
     const after = await runningPods(client, 'agent', 3);
     expect(after.map((p) => p.spec?.nodeName).sort()).toEqual(['g-0', 'g-1', 'late-0']);
+    // A new template rolls out node by node (maxUnavailable 1 by default).
+    await modify<DaemonSet>(client, 'DaemonSet', NS, 'agent', (d) => {
+      const c = d.spec?.template?.spec?.containers?.[0];
+      if (c !== undefined) c.image = 'nginx:1.28';
+    });
+    const updated = await runningPods(client, 'agent', 3, 30_000, (ps) => ps.every((p) => p.spec?.containers?.[0]?.image === 'nginx:1.28'));
+    expect(updated.map((p) => p.spec?.nodeName).sort()).toEqual(['g-0', 'g-1', 'late-0']);
     await client.delete('DaemonSet', NS, 'agent');
     await eventually(async () => ((await podsOf(client, 'agent')).length === 0 ? true : undefined), 20_000, 'daemon pods collected');
   });
