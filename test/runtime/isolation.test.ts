@@ -2,9 +2,9 @@
  * Namespaces and the default `runc spec` confinement, on the real kernel: what a process inside
  * sees, and escape attempts that must fail.
  */
-import { readlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCollect, setupEnv, sh, type Env } from './_fixture.js';
+import { makeRootfs, runCollect, setupEnv, sh, type Env } from './_fixture.js';
 
 let env: Env;
 beforeAll(() => {
@@ -39,6 +39,19 @@ describe('namespaces joined by path', () => {
     expect(code).toBe(0);
     expect(out.trim()).toBe(readlinkSync(`/proc/${first.pid}/ns/net`));
     expect(out.trim()).not.toBe(readlinkSync('/proc/self/ns/net'));
+  });
+});
+
+describe('an image cannot point mounts at the host', () => {
+  it('refuses a mount destination that resolves through a symlink outside the rootfs', async () => {
+    const rootfs = `${env.dir}/evil-rootfs`;
+    makeRootfs(rootfs);
+    const decoy = `${env.dir}/host-dir`;
+    mkdirSync(decoy);
+    symlinkSync(decoy, `${rootfs}/proc`);
+    const b = env.bundle('evil', (s) => void (s.root = { path: rootfs, readonly: true }));
+    await expect(runCollect(env, 'evil', b)).rejects.toThrow(/mount destination \/proc resolves outside the rootfs/);
+    expect(readdirSync(decoy)).toEqual([]);
   });
 });
 

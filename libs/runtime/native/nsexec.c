@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
 
 #define MAXV 512
@@ -171,6 +172,27 @@ static void make_target(const char *src, char *dst, int bind) {
   }
 }
 
+static char root_real[ROOTFS_MAX];
+
+/* Refuses a path that resolves outside the rootfs: an image may hold symlinks (say /proc ->
+ * /etc) meant to turn a mount or mkdir into a write on the host. Checks the deepest existing
+ * ancestor, so it is called both before creating a mount point and after. */
+static void check_inside(const char *path, const char *shown) {
+  char probe[ROOTFS_MAX], real[PATH_MAX];
+  snprintf(probe, sizeof probe, "%s", path);
+  for (;;) {
+    if (realpath(probe, real)) break;
+    char *slash = strrchr(probe, '/');
+    if (!slash || slash == probe) { real[0] = '/'; real[1] = 0; break; }
+    *slash = 0;
+  }
+  size_t n = strlen(root_real);
+  if (strncmp(real, root_real, n) || (real[n] && real[n] != '/')) {
+    errno = EXDEV;
+    die("mount destination %s resolves outside the rootfs to %s (mounts[].destination)", shown, real);
+  }
+}
+
 static void in_root(char *out, const char *path) {
   if (snprintf(out, ROOTFS_MAX, "%s%s", P.rootfs, path) >= ROOTFS_MAX) { errno = ENAMETOOLONG; die("path %s", path); }
 }
@@ -180,7 +202,9 @@ static void do_mount(char **a) {
   char dst[ROOTFS_MAX];
   unsigned long flags = num(a[3]), prop = num(a[4]);
   in_root(dst, a[1]);
+  check_inside(dst, a[1]);
   make_target(a[0], dst, (flags & MS_BIND) != 0);
+  check_inside(dst, a[1]);
   const char *data = a[5][0] ? a[5] : NULL;
   if (mount(a[0], dst, a[2], (flags & ~MS_RDONLY) | ((flags & MS_BIND) ? 0 : (flags & MS_RDONLY)), data) < 0)
     die("mount %s on %s (type %s)", a[0], a[1], a[2]);
@@ -196,6 +220,7 @@ static void do_mkdev(char **a) {
    * mknod is not allowed (user namespaces). */
   char dst[ROOTFS_MAX];
   in_root(dst, a[0]);
+  check_inside(dst, a[0]);
   mode_t mode = (mode_t)num(a[4]) | (a[1][0] == 'b' ? S_IFBLK : S_IFCHR);
   unlink(dst);
   if (mknod(dst, mode, makedev(num(a[2]), num(a[3]))) == 0) {
@@ -219,12 +244,14 @@ static void setup_rootfs(void) {
       if (mount(a[0], P.rootfs, a[2], num(a[3]), a[5][0] ? a[5] : NULL) < 0) die("mount rootfs (%s)", a[2]);
     }
   if (mount(P.rootfs, P.rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) die("bind rootfs %s (root.path)", P.rootfs);
+  if (!realpath(P.rootfs, root_real)) die("resolve rootfs %s (root.path)", P.rootfs);
   FOR_OPS(t) {
     if (!strcmp(t[0], "mount") && strcmp(t[2], "/")) do_mount(&t[1]);
     else if (!strcmp(t[0], "mkdev")) do_mkdev(&t[1]);
     else if (!strcmp(t[0], "symlink")) {
       char dst[ROOTFS_MAX];
       in_root(dst, t[2]);
+      check_inside(dst, t[2]);
       unlink(dst);
       if (symlink(t[1], dst) < 0) die("symlink %s", t[2]);
     }
