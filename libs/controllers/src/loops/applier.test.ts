@@ -129,6 +129,14 @@ describe('EventSink', () => {
     expect(first?.involvedObject).toMatchObject({ kind: 'ReplicaSet', name: 'web', uid: 'u1' });
   });
 
+  it('never creates one aggregate twice, even with both writers on it at once', async () => {
+    const ev: Action = { type: 'Event', involvedObject: { kind: 'Job', namespace: 'default', name: 'j', uid: 'u2' }, eventType: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    await applier.apply([ev, ev, ev, ev]);
+    await events.flush();
+    const list = (await client.list<Event>('Event', { namespace: 'default' })).items;
+    expect(list.map((e) => e.count)).toEqual([4]);
+  });
+
   it('drops events beyond its queue instead of waiting', () => {
     const small = new EventSink({ client, logger: silentLogger(), component: 'c', queueSize: 1, concurrency: 1 });
     for (let i = 0; i < 5; i++) small.record({ type: 'Event', involvedObject: { kind: 'Pod', namespace: 'default', name: `p${i}` }, eventType: 'Normal', reason: 'R', message: 'm' });

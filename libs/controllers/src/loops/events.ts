@@ -43,6 +43,7 @@ export function eventTimestamp(ms: number): string {
 export class EventSink {
   private readonly queue: Pending[] = [];
   private readonly aggregates = new Map<string, Aggregate>();
+  private readonly writing = new Map<string, Promise<void>>();
   private readonly log: Logger;
   private inFlight = 0;
   private seq = 0;
@@ -103,10 +104,19 @@ export class EventSink {
     }
   }
 
+  /** Writes of one aggregate follow each other, so two writers never create it twice. */
   private async write(p: Pending): Promise<void> {
     const e = p.event;
     const o = e.involvedObject;
     const key = [p.component, o.kind, o.namespace, o.name, o.uid ?? '', e.eventType, e.reason, e.message].join('\u0000');
+    const next = (this.writing.get(key) ?? Promise.resolve()).then(() => this.writeOne(p, key));
+    this.writing.set(key, next);
+    await next;
+    if (this.writing.get(key) === next) this.writing.delete(key);
+  }
+
+  private async writeOne(p: Pending, key: string): Promise<void> {
+    const e = p.event;
     const now = eventTimestamp(Date.now());
     const agg = this.aggregates.get(key);
     try {
