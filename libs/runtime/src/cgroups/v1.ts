@@ -129,20 +129,22 @@ export class CgroupV1 implements CgroupManager {
     for (const pid of seen) this.sys.kill(pid, 9);
     // Frozen tasks only die once thawed.
     if (await this.isFrozen()) await this.thaw();
-    for (const mount of this.hierarchies()) {
-      const dir = `${mount}${this.path}`;
-      for (let i = 0; ; i++) {
-        try {
-          await rmdir(dir);
-          break;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') break;
-          if (i >= 400) throw new RuntimeError('INTERNAL', 'delete', `cannot remove cgroup ${dir} (${code ?? 'error'})`, { cause: err });
-          await sleep(5);
-        }
-      }
-    }
+    await Promise.all(this.hierarchies().map((mount) => removeDir(`${mount}${this.path}`)));
   }
 }
 
+
+/** rmdir, retried while the kernel finishes tearing down the killed tasks. */
+async function removeDir(dir: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (i >= 400) throw new RuntimeError('INTERNAL', 'delete', `cannot remove cgroup ${dir} (${code ?? 'error'})`, { cause: err });
+      await sleep(5);
+    }
+  }
+}
