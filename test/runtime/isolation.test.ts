@@ -42,6 +42,23 @@ describe('namespaces joined by path', () => {
   });
 });
 
+describe('process settings', () => {
+  it('applies user, groups, sysctl, oom_score_adj, no_new_privs, rlimits and a read-only root', async () => {
+    const b = env.bundle('proc', (s) => {
+      s.process!.args = ['sh', '-c', 'id; cat /proc/sys/net/ipv4/ip_forward /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status; ulimit -n; touch /x 2>&1 || true; grep CapEff /proc/self/status'];
+      s.process!.user = { uid: 1000, gid: 1000, additionalGids: [5, 7] };
+      s.process!.oomScoreAdj = 500;
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+    });
+    const { code, out } = await runCollect(env, 'proc', b);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^uid=1000 gid=1000 groups=5,7\n1\n500\nNoNewPrivs:\t1\n1024\n/);
+    expect(out).toMatch(/Read-only file system/);
+    // A non-root user keeps only ambient caps (runc spec lists none as inheritable, so none).
+    expect(out).toContain('CapEff:\t0000000000000000');
+  });
+});
+
 describe('an image cannot point mounts at the host', () => {
   it('refuses a mount destination that resolves through a symlink outside the rootfs', async () => {
     const rootfs = `${env.dir}/evil-rootfs`;

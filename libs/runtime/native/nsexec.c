@@ -268,6 +268,14 @@ static void setup_rootfs(void) {
     if (chroot(".") < 0) die("chroot");
   }
   if (chdir("/") < 0) die("chdir /");
+  /* sysctls first: /proc/sys is usually among the read-only paths made below. */
+  FOR_OPS(t)
+    if (!strcmp(t[0], "sysctl")) {
+      char file[512];
+      snprintf(file, sizeof file, "/proc/sys/%s", t[1]);
+      for (char *p = file + 10; *p; p++) if (*p == '.') *p = '/';
+      if (write_file(file, t[2], strlen(t[2])) < 0) die("write sysctl %s (linux.sysctl)", t[1]);
+    }
   FOR_OPS(t) {
     char *op = t[0], *path = t[1];
     struct stat st;
@@ -281,11 +289,6 @@ static void setup_rootfs(void) {
       int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
                                   : mount("/dev/null", path, NULL, MS_BIND, NULL);
       if (r < 0) die("mask %s (linux.maskedPaths)", path);
-    } else if (!strcmp(op, "sysctl")) {
-      char file[512];
-      snprintf(file, sizeof file, "/proc/sys/%s", path);
-      for (char *p = file + 10; *p; p++) if (*p == '.') *p = '/';
-      if (write_file(file, t[2], strlen(t[2])) < 0) die("write sysctl %s (linux.sysctl)", path);
     }
   }
   if (P.rootro && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) die("remount / read-only (root.readonly)");
