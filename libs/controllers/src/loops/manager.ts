@@ -20,6 +20,7 @@ import {
 } from '@tsk/api';
 import { InformerFactory, keyOf, type ApiClient, type Informer } from '@tsk/client';
 import { type Logger } from '@tsk/log';
+import { type Action } from '../actions.js';
 import { controllerRefOf } from '../common/owners.js';
 import { reconcileDaemonSet } from '../daemonset/daemonset.js';
 import { reconcileDeployment } from '../deployment/deployment.js';
@@ -126,20 +127,24 @@ export class ControllerManager {
     const rsByNs = new ByNamespace(replicaSets);
     const seed = this.options.seed;
 
-    const make = (name: ControllerName, component: string, workers: number, reconcile: (key: string, now: number) => ReturnType<typeof reconcileReplicaSet>, extra: { resyncMs?: number; resyncKeys?: () => Iterable<string> } = {}): void => {
+    const make = (name: ControllerName, component: string, workers: number, reconcile: (key: string, now: number) => readonly Action[], extra: { resyncMs?: number; resyncKeys?: () => Iterable<string> } = {}): void => {
       if (!enabled.has(name)) return;
       const applier = new Applier({ client: this.options.client, events: this.events, component, nodeLifecycleSettings: this.settings });
       this.controllers.set(name, new Controller({ name, logger: this.options.logger, applier, reconcile, workers, ...extra }));
     };
-    const withObject = <T extends KindObject>(informer: Informer<T>, run: (o: T, namespace: string) => ReturnType<typeof reconcileReplicaSet>) => (key: string) => {
-      const o = informer.getByKey(key);
-      return o === undefined ? [] : run(o, splitKey(key)[0]);
-    };
+    // The object of the key as the cache holds it now; gone means nothing to do (the collector
+    // handles what it owned).
+    const withObject =
+      <T extends KindObject>(informer: Informer<T>, run: (o: T, namespace: string, now: number) => readonly Action[]) =>
+      (key: string, now: number): readonly Action[] => {
+        const o = informer.getByKey(key);
+        return o === undefined ? [] : run(o, splitKey(key)[0], now);
+      };
 
-    make('replicaset', 'replicaset-controller', 5, withObject(replicaSets, (replicaSet, ns) => reconcileReplicaSet({ replicaSet, pods: podsByNs.list(ns), now: Date.now(), ...(seed !== undefined ? { seed } : {}) })));
-    make('deployment', 'deployment-controller', 5, withObject(deployments, (deployment, ns) => reconcileDeployment({ deployment, replicaSets: rsByNs.list(ns), pods: podsByNs.list(ns), now: Date.now() })));
-    make('daemonset', 'daemonset-controller', 2, withObject(daemonSets, (daemonSet, ns) => reconcileDaemonSet({ daemonSet, nodes: nodes.list(), pods: podsByNs.list(ns), now: Date.now(), ...(seed !== undefined ? { seed } : {}) })));
-    make('job', 'job-controller', 2, withObject(jobs, (job, ns) => reconcileJob({ job, pods: podsByNs.list(ns), now: Date.now(), ...(seed !== undefined ? { seed } : {}) })));
+    make('replicaset', 'replicaset-controller', 5, withObject(replicaSets, (replicaSet, ns, now) => reconcileReplicaSet({ replicaSet, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) })));
+    make('deployment', 'deployment-controller', 5, withObject(deployments, (deployment, ns, now) => reconcileDeployment({ deployment, replicaSets: rsByNs.list(ns), pods: podsByNs.list(ns), now })));
+    make('daemonset', 'daemonset-controller', 2, withObject(daemonSets, (daemonSet, ns, now) => reconcileDaemonSet({ daemonSet, nodes: nodes.list(), pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) })));
+    make('job', 'job-controller', 2, withObject(jobs, (job, ns, now) => reconcileJob({ job, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) })));
     const gcInformers: readonly (readonly [KindName, Informer])[] = [
       ['Deployment', deployments as unknown as Informer],
       ['ReplicaSet', replicaSets as unknown as Informer],
