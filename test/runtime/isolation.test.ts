@@ -28,6 +28,19 @@ describe('namespaces', () => {
   });
 });
 
+describe('cgroup namespace', () => {
+  it('shows the container its own cgroup as the root', async () => {
+    const b = env.bundle('cgns', (s) => {
+      s.process!.args = ['cat', '/proc/self/cgroup'];
+      s.linux!.namespaces!.push({ type: 'cgroup' });
+    });
+    const { code, out } = await runCollect(env, 'cgns', b);
+    expect(code).toBe(0);
+    expect(out).toMatch(/:memory:\/\n/);
+    expect(out).not.toContain(env.cgroupParent);
+  });
+});
+
 describe('namespaces joined by path', () => {
   it('lets a second container share the network namespace of the first, as pods do', async () => {
     const first = await env.rt.run(env.track('pod-a'), { bundle: env.bundle('pod-a', sh('sleep 100')), stdio: 'ignore' });

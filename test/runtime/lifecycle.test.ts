@@ -77,6 +77,23 @@ describe('tsk-runtime CLI', () => {
     expect(cli('delete', '--force', id).code).toBe(0);
   });
 
+  it('exec -d leaves a process that kill --all reaches, and delete --force leaves none', async () => {
+    const b = env.bundle('multi', sh('sleep 100'));
+    const id = env.track('multi');
+    expect(cliDetached('run', '-d', '-b', b, id)).toBe(0);
+    const pidFile = `${env.dir}/multi-exec.pid`;
+    expect(cliDetached('exec', '-d', '--pid-file', pidFile, id, 'sleep', '200')).toBe(0);
+    const execPid = Number(readFileSync(pidFile, 'utf8'));
+    const pids = JSON.parse(cli('ps', '--format', 'json', id).out) as number[];
+    expect(pids).toContain(execPid);
+    expect(pids.length).toBe(2);
+    expect(cli('kill', '--all', id, 'KILL').code).toBe(0);
+    for (let i = 0; i < 100 && status(id) !== 'stopped'; i++) await sleep(20);
+    expect(status(id)).toBe('stopped');
+    expect(cli('delete', '--force', id).code).toBe(0);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
   it('keeps the container when the CLI is killed, and records its exit code', async () => {
     const b = env.bundle('orphan', sh('sleep 1; exit 9'));
     const id = env.track('orphan');

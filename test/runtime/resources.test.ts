@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, openSync, readFileSync, rmdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LinuxSyscalls, Runtime } from '@tsk/runtime';
+import { execInContainer, LinuxSyscalls, Runtime } from '@tsk/runtime';
 import { silentLogger } from '@tsk/log';
 import { runCollect, setupEnv, sh, type Env } from './_fixture.js';
 
@@ -60,6 +60,25 @@ describe('user namespace', () => {
     expect(exit.exitCode).toBe(0);
     expect(hostUid).toBe('200000');
     expect(readFileSync(outFile, 'utf8')).toMatch(/^0\n\s+0\s+200000\s+65536/);
+  });
+});
+
+describe('exec into a user-namespaced container', () => {
+  it('joins its user namespace and cgroup', async () => {
+    const b = env.bundle('userns-exec', (s) => {
+      s.process!.args = ['sleep', '100'];
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    });
+    const id = env.track('userns-exec');
+    await env.rt.run(id, { bundle: b, stdio: 'ignore' });
+    const outFile = `${env.dir}/userns-exec.out`;
+    const fd = openSync(outFile, 'w');
+    const e = await execInContainer(env.rt, id, { args: ['sh', '-c', 'id -u; cat /proc/self/uid_map'], stdio: ['ignore', fd, fd] });
+    expect(await e.exited).toBe(0);
+    expect(readFileSync(outFile, 'utf8')).toMatch(/^0\n\s+0\s+300000\s+65536/);
+    await env.rt.delete(id, true);
   });
 });
 

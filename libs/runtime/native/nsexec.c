@@ -603,7 +603,14 @@ static int run_exec(void) {
     ttyp[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (ttyp[1] < 0 || connect(ttyp[1], (struct sockaddr *)&addr, sizeof addr) < 0) die("connect console socket %s", P.console);
   } else if (P.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ttyp) < 0) die("socketpair");
-  join_cgroups(getpid());
+  /* Only the new process joins the container's cgroup, not this helper (it would show in
+   * `ps`, count against pids.max and be charged the container's memory). The cgroup files are
+   * opened now, while we are still host root in every sense; after setns(user) we write the
+   * child's pid through these descriptors. */
+  int cgfds[16], ncg = 0, gop[2];
+  if (pipe2(gop, O_CLOEXEC) < 0) die("pipe");
+  FOR_OPS(t)
+    if (!strcmp(t[0], "cgroup") && ncg < 16 && (cgfds[ncg++] = open(t[1], O_WRONLY | O_CLOEXEC)) < 0) die("open cgroup %s", t[1]);
   join_setns();
   /* setns into a PID namespace applies to children only, hence this fork. */
   pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -613,11 +620,23 @@ static int run_exec(void) {
     report_fd = -1;
     err_fd = errp[1];
     close(errp[0]);
+    close(gop[1]);
+    char go;
+    if (read(gop[0], &go, 1) != 1) die("wait for cgroup join");
     if (ttyp[0] >= 0) close(ttyp[0]);
     if (ttyp[1] >= 0) setup_tty(ttyp[1]);
     finish_and_exec(-1);
   }
   close(errp[1]);
+  close(gop[0]);
+  char buf[32];
+  int len = snprintf(buf, sizeof buf, "%d", child);
+  for (int k = 0; k < ncg; k++) {
+    if (write(cgfds[k], buf, len) != len) { kill(child, SIGKILL); die("join cgroup with pid %d", child); }
+    close(cgfds[k]);
+  }
+  if (write(gop[1], "g", 1) != 1) die("release child");
+  close(gop[1]);
   if (ttyp[1] >= 0) close(ttyp[1]);
   int master = ttyp[0] >= 0 ? recv_fd(ttyp[0]) : -1;
   if (!forward_child_errors(errp[0], 0)) { reap_until(child); return 127; }
