@@ -137,6 +137,7 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
 export function report(r: E2eResult): void {
   const rate = r.pods / r.boundSeconds;
   print(`(b) end to end, ${r.backend}: ${r.pods} pods onto ${r.nodes} hollow nodes (one tsk-agent process)`);
+  print(`    background: ${r.nodes} node leases renewed every 2 s (${r.nodes / 2} writes/s), the heal-fast default`);
   print(`    created by the bench in ${r.createSeconds.toFixed(2)} s (${Math.round(r.pods / r.createSeconds)} creates/s, ${CREATE_CONCURRENCY} in flight)`);
   print(`    all bound ${r.boundSeconds.toFixed(2)} s after the first create: ${Math.round(rate)} pods/s; all Running at ${r.runningSeconds.toFixed(2)} s`);
   print(`    at most ${r.maxPerNode} pods on one node; tsk-server RSS holding ${r.pods} pods and ${r.nodes} nodes: ${r.rssMiB.toFixed(0)} MiB`);
