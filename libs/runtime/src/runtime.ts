@@ -91,6 +91,7 @@ export class Runtime {
   private async launch(id: string, opts: CreateOptions, waitForStart: boolean): Promise<Container> {
     const dir = await this.store.claim(id);
     let cgroup: CgroupManager | undefined;
+    let initPid = 0;
     try {
       const bundle = await loadBundle(opts.bundle);
       for (const w of bundle.warnings) this.log.warn({ id }, w);
@@ -112,6 +113,7 @@ export class Runtime {
       });
       await writeFile(`${dir}/plan`, encodePlan(tokens));
       const started = await startHelper('run', `${dir}/plan`, opts.stdio ?? 'inherit', waitForStart ? 'create' : 'run');
+      initPid = started.pid;
       const rec: ContainerRecord = {
         id,
         pid: started.pid,
@@ -129,6 +131,8 @@ export class Runtime {
       this.log.debug({ id, pid: started.pid }, waitForStart ? 'created' : 'running');
       return { id, pid: started.pid, exited: this.exitOf(id, started) };
     } catch (err) {
+      // Whatever got as far as running must not outlive a failed create.
+      if (initPid > 0) this.sys.kill(initPid, 9);
       await cgroup?.destroy().catch(() => undefined);
       await this.store.remove(id);
       throw err;
