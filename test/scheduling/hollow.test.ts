@@ -104,7 +104,19 @@ describe('hollow nodes', () => {
     expect(placed.spec?.nodeName).toBe('big-0');
   });
 
-  it('loses the nodes of a killed agent: leases stop, nodes go Unknown and tainted, pods are evicted', async () => {
+  it('loses the nodes of a killed agent: leases stop, nodes go Unknown and tainted, pods evicted and replaced elsewhere', async () => {
+    // A ReplicaSet whose replicas run on the hollow nodes; its controller must replace the ones
+    // on the nodes that die.
+    await client.create('ReplicaSet', {
+      metadata: { name: 'heal', namespace: 'default' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'heal' } },
+        template: { metadata: { labels: { app: 'heal' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '100m' } } }] } },
+      },
+    });
+    const healPods = async (): Promise<Pod[]> => (await client.list<Pod>('Pod', { namespace: 'default', labelSelector: 'app=heal' })).items;
+    await eventually(async () => ((await healPods()).filter((p) => p.status?.phase === 'Running').length === 3 ? true : undefined), 20_000, 'the ReplicaSet Running');
     const victims = (await client.list<Pod>('Pod', { namespace: 'default' })).items.filter((p) => p.spec?.nodeName?.startsWith('h-'));
     expect(victims.length).toBeGreaterThan(0);
     const before = await client.get<Lease>('Lease', 'tsk-node-lease', 'h-1');
@@ -125,14 +137,18 @@ describe('hollow nodes', () => {
       const left = victims.filter((v) => pods.some((p) => p.metadata?.uid === v.metadata?.uid && (p.metadata?.deletionTimestamp ?? '') === ''));
       return left.length === 0 ? Date.now() : undefined;
     }, 30_000, 'evictions');
-    // A merely late heartbeat must not do this: the node was silent for the whole grace period.
+    const healedAt = await eventually(async () => {
+      const live = (await healPods()).filter((p) => (p.metadata?.deletionTimestamp ?? '') === '' && p.status?.phase === 'Running' && !(p.spec?.nodeName ?? '').startsWith('h-'));
+      return live.length === 3 ? Date.now() : undefined;
+    }, 40_000, 'three heal replicas Running on a live node');
+    // A merely late heartbeat must not do this: the node was silent for most of the grace period.
     expect(unknownAt - killedAt).toBeGreaterThanOrEqual(6_000);
     process.stdout.write(
       `node loss: Ready=Unknown + unreachable taint ${((unknownAt - killedAt) / 1000).toFixed(1)} s after SIGKILL; ` +
-        `${victims.length} pods evicted ${((evictedAt - killedAt) / 1000).toFixed(1)} s after SIGKILL ` +
-        `(replacement needs the ReplicaSet controller loop, not wired into tsk-server yet)\n`,
+        `${victims.length} pods evicted at ${((evictedAt - killedAt) / 1000).toFixed(1)} s; ` +
+        `ReplicaSet back to 3 Running replicas elsewhere at ${((healedAt - killedAt) / 1000).toFixed(1)} s (goal: 30 s)\n`,
     );
-    expect(evictedAt - killedAt).toBeLessThan(25_000);
+    expect(healedAt - killedAt).toBeLessThan(30_000);
     // The surviving node is untouched.
     const big = await client.get<Node>('Node', '', 'big-0');
     expect(big.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
