@@ -5,9 +5,8 @@
  * exit (incl. delete), and create-to-running of `sleep`. Then the density of N sleep containers:
  * what each costs outside its own processes (the shim's PSS and USS).
  */
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@tsk/log';
@@ -148,5 +147,15 @@ export default async function bench(args: string[]): Promise<void> {
     for (const id of (await rt.store.ids())) await rt.delete(id, true).catch(() => undefined);
     for (const id of (await new Runtime({ root: tskRoot }).store.ids())) await new Runtime({ root: tskRoot }).delete(id, true).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    // Parent cgroups this run made; rmdir leaves them if anything else still lives there.
+    for (const h of readdirSync('/sys/fs/cgroup')) {
+      for (const parent of ['tsk-bench', 'tsk-runtime']) {
+        try {
+          rmdirSync(`/sys/fs/cgroup/${h}/${parent}`);
+        } catch {
+          /* absent, or in use by others */
+        }
+      }
+    }
   }
 }
