@@ -52,6 +52,8 @@ export function setupEnv(): Env {
       const spec = JSON.parse(readFileSync(`${b}/config.json`, 'utf8')) as Spec;
       spec.root = { path: `${dir}/rootfs`, readonly: true };
       spec.process!.terminal = false;
+      // The CLI has no cgroup-parent flag (runc neither): cgroupsPath keeps tests under ours.
+      spec.linux!.cgroupsPath = `${cgroupParent}/${name}`;
       edit?.(spec);
       writeFileSync(`${b}/config.json`, JSON.stringify(spec));
       return b;

@@ -126,7 +126,10 @@ describe('cgroup v2 on a private cgroup2 mount', () => {
     const parent = `/tsk-v2-${process.pid}`;
     try {
       const rt = new Runtime({ root: `${env.dir}/state-v2`, logger: silentLogger(), cgroupLayout: { version: 2, root: mnt }, cgroupParent: parent });
-      const b = env.bundle('v2', sh('sleep 100'));
+      const b = env.bundle('v2', (s) => {
+        sh('sleep 100')(s);
+        s.linux!.cgroupsPath = `${parent}/v2`;
+      });
       const c = await rt.run('v2', { bundle: b, stdio: 'ignore' });
       try {
         expect(readFileSync(`${mnt}${parent}/v2/cgroup.procs`, 'utf8')).toContain(String(c.pid));
