@@ -7,6 +7,7 @@ import { randomUUID, randomInt } from 'node:crypto';
 import {
   AlreadyExistsError,
   applyDefaults,
+  carryOverAllocated,
   ConflictError,
   ExpiredError,
   FailedPreconditionError,
@@ -22,6 +23,7 @@ import {
   type KindObject,
   type Namespace,
   type Pod,
+  type Service,
 } from '@tsk/api';
 import { defaultNotReadyTolerations, withDefaultTolerations } from '@tsk/controllers';
 import { type Logger } from '@tsk/log';
@@ -41,6 +43,7 @@ import {
   withResourceVersion,
 } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { ServiceAllocator } from './service-allocator.js';
 import { listPrefix, objectKey, parseResourceVersion } from './keys.js';
 
 /** How many times an unconditional write retries a lost compare-and-swap before giving up. */
@@ -94,9 +97,11 @@ export class Storage {
   readonly store: Store;
   private readonly logger: Logger;
   readonly now: () => Date;
+  private readonly services: ServiceAllocator;
 
   constructor(options: StorageOptions) {
     this.store = options.store;
+    this.services = new ServiceAllocator(options.store);
     this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
   }
@@ -209,6 +214,7 @@ export class Storage {
       if (kv !== undefined) throw alreadyExists(info, meta.namespace ?? '', meta.name ?? '');
       return object;
     }
+    if (info.kind === 'Service') await this.services.allocate(object as Service);
     const result = await this.store.create(key, encodeStored(info, object));
     if (!result.succeeded) {
       // A backend that retried our own create after a lost answer finds our object there: the
@@ -244,6 +250,8 @@ export class Storage {
         throw new ConflictError(`${info.kind} ${ref(namespace, name)}: uid ${inMeta.uid} does not match the stored object (${old.metadata?.uid ?? ''})`);
       }
       const next = status ? this.nextStatus(info, old, input) : this.nextObject(info, old, input, expected !== undefined);
+      // A Service that became NodePort (or lost its address in a replace) gets what it lacks.
+      if (info.kind === 'Service' && !status && options.dryRun !== true) await this.services.allocate(next as Service);
       const bytes = encodeStored(info, next);
       if (sameBytes(bytes, kv.value)) return old; // a no-op write keeps its resourceVersion, as in Kubernetes
       if (options.dryRun === true) return next;
@@ -285,6 +293,8 @@ export class Storage {
     if (om.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
     else delete meta.deletionGracePeriodSeconds;
     if (info.hasStatus) setStatus(next, statusOf(old));
+    // A replace that omits the clusterIP or nodePorts the server gave keeps them (Kubernetes).
+    carryOverAllocated(info, next, old);
     applyDefaults(info, next);
     defaultPodTolerations(info, next);
     const binding =
