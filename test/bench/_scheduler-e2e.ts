@@ -5,7 +5,7 @@
  * is bound (and, for context, until every pod is reported Running), then reads tsk-server's RSS.
  */
 import { readFileSync } from 'node:fs';
-import { type Event, type Node, type Pod } from '@tsk/api';
+import { type Deployment, type Event, type Node, type Pod } from '@tsk/api';
 import { connect, Informer, type ApiClient } from '@tsk/client';
 import { startEtcd } from '@tsk/store';
 import { startServer } from '../apiserver/harness.js';
@@ -18,6 +18,7 @@ const CREATE_CONCURRENCY = 64;
 
 export interface E2eResult {
   readonly backend: string;
+  readonly mode: E2eMode;
   readonly pods: number;
   readonly nodes: number;
   readonly createSeconds: number;
@@ -61,7 +62,13 @@ async function waitNodesReady(client: ApiClient, count: number): Promise<void> {
  * Counts pods as they become bound and Running, from an informer on the namespace (it relists
  * if its watch falls behind compaction, so no change is missed).
  */
-function track(client: ApiClient, total: number): { bound: Promise<number>; running: Promise<number>; perNode: Map<string, number>; stop(): Promise<void> } {
+function track(
+  client: ApiClient,
+  total: number,
+): { created: Promise<number>; bound: Promise<number>; running: Promise<number>; perNode: Map<string, number>; stop(): Promise<void> } {
+  const all = new Set<string>();
+  let createdAt: (t: number) => void = () => undefined;
+  const createdP = new Promise<number>((r) => (createdAt = r));
   const bound = new Set<string>();
   const running = new Set<string>();
   const perNode = new Map<string, number>();
@@ -71,6 +78,10 @@ function track(client: ApiClient, total: number): { bound: Promise<number>; runn
   const runningP = new Promise<number>((r) => (runningAt = r));
   const seen = (pod: Pod): void => {
     const name = pod.metadata?.name ?? '';
+    if (!all.has(name)) {
+      all.add(name);
+      if (all.size === total) createdAt(performance.now());
+    }
     const node = pod.spec?.nodeName ?? '';
     if (node !== '' && !bound.has(name)) {
       bound.add(name);
@@ -86,10 +97,25 @@ function track(client: ApiClient, total: number): { bound: Promise<number>; runn
     .onAdd(seen)
     .onUpdate((_old, pod) => seen(pod))
     .start();
-  return { bound: boundP, running: runningP, perNode, stop: () => informer.stop() };
+  return { created: createdP, bound: boundP, running: runningP, perNode, stop: () => informer.stop() };
 }
 
-export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nodeCount: number): Promise<E2eResult> {
+/** The workload as a user applies it: one Deployment of `replicas` (its controllers make the pods). */
+function deployment(replicas: number): Deployment {
+  const labels = { app: 'web' };
+  return {
+    metadata: { name: 'web', namespace: NAMESPACE },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+    },
+  };
+}
+
+export type E2eMode = 'deployment' | 'pods';
+
+export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nodeCount: number, mode: E2eMode): Promise<E2eResult> {
   const etcd = backend === 'etcd' ? await startEtcd({ fsync: true }) : undefined;
   const server = await startServer({ ...(etcd !== undefined ? { store: etcd.url } : {}), startTimeoutMs: 60_000 });
   const client = connect(server.grpcAddress);
@@ -101,12 +127,17 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
     const watch = track(client, podCount);
     await new Promise((r) => setTimeout(r, 500)); // the watch is open before the first create
     const started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CREATE_CONCURRENCY }, async () => {
-        while (next < podCount) await client.create('Pod', replica(next++));
-      }),
-    );
+    if (mode === 'deployment') {
+      await client.create('Deployment', deployment(podCount));
+      await watch.created;
+    } else {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CREATE_CONCURRENCY }, async () => {
+          while (next < podCount) await client.create('Pod', replica(next++));
+        }),
+      );
+    }
     const created = performance.now();
     const boundAt = await watch.bound;
     const runningAt = await watch.running;
@@ -116,6 +147,7 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
     const notReady = events.filter((e) => e.reason === 'NodeNotReady' && e.involvedObject?.kind === 'Node').length;
     return {
       backend: etcd !== undefined ? 'etcd (fsync)' : 'SQLite',
+      mode,
       pods: podCount,
       nodes: nodeCount,
       createSeconds: (created - started) / 1000,
@@ -138,8 +170,12 @@ export function report(r: E2eResult): void {
   const rate = r.pods / r.boundSeconds;
   print(`(b) end to end, ${r.backend}: ${r.pods} pods onto ${r.nodes} hollow nodes (one tsk-agent process)`);
   print(`    background: ${r.nodes} node leases renewed every 2 s (${r.nodes / 2} writes/s), the heal-fast default`);
-  print(`    created by the bench in ${r.createSeconds.toFixed(2)} s (${Math.round(r.pods / r.createSeconds)} creates/s, ${CREATE_CONCURRENCY} in flight)`);
-  print(`    all bound ${r.boundSeconds.toFixed(2)} s after the first create: ${Math.round(rate)} pods/s; all Running at ${r.runningSeconds.toFixed(2)} s`);
+  if (r.mode === 'deployment') {
+    print(`    one Deployment of ${r.pods} replicas; its ReplicaSet controller created every pod ${r.createSeconds.toFixed(2)} s after the apply (${Math.round(r.pods / r.createSeconds)} creates/s)`);
+  } else {
+    print(`    created by the bench as Pods in ${r.createSeconds.toFixed(2)} s (${Math.round(r.pods / r.createSeconds)} creates/s, ${CREATE_CONCURRENCY} in flight)`);
+  }
+  print(`    all bound ${r.boundSeconds.toFixed(2)} s after the ${r.mode === 'deployment' ? 'apply' : 'first create'}: ${Math.round(rate)} pods/s; all Running at ${r.runningSeconds.toFixed(2)} s`);
   print(`    at most ${r.maxPerNode} pods on one node; tsk-server RSS holding ${r.pods} pods and ${r.nodes} nodes: ${r.rssMiB.toFixed(0)} MiB`);
   print(`    ${r.scheduledEvents} Scheduled events written (rate-limited, the rest dropped); ${r.nodesNotReady} NodeNotReady transitions during the run`);
   print(`    ${(rate / E2E_GOAL_PODS_PER_SECOND).toFixed(2)}x the goal of ${E2E_GOAL_PODS_PER_SECOND} pods/s`);

@@ -1,5 +1,5 @@
 // `npm run bench -- scheduler [--pods N] [--nodes N] [--runs N] [--profile LeastAllocated|MostAllocated] [--no-constrained]
-//   [--e2e-pods N] [--e2e-nodes N] [--backends sqlite,etcd] [--no-e2e]`
+//   [--e2e-pods N] [--e2e-nodes N] [--backends sqlite,etcd] [--e2e-direct] [--no-e2e]`
 //
 // (a) The scheduling core alone: N pods (default 100,000, in Deployments of 100 replicas) onto
 //     N nodes (default 5,000; 4 cpu, 16Gi, 110 pods; three zones), decide() + assume() per pod
@@ -8,9 +8,9 @@
 //     (scheduler_perf SchedulingBasic, in-process API server and fake nodes).
 //     Then, for context: 10,000 replicas with a zone spread constraint or hostname anti-affinity.
 // (b) End to end through tsk-server (scheduler on) and its store, SQLite then etcd: 10,000 replicas
-//     onto 1,000 hollow nodes of one tsk-agent process, from the first create until every pod is
+//     onto 1,000 hollow nodes of one tsk-agent process, as one Deployment, from its apply until every pod is
 //     bound; pods/s against the 2,000 pods/s goal, and tsk-server's RSS. [--e2e-pods N]
-//     [--e2e-nodes N] [--backends sqlite,etcd] [--no-e2e]
+//     [--e2e-nodes N] [--backends sqlite,etcd] [--e2e-direct: Pods from the bench, no Deployment] [--no-e2e]
 import { type Node, type Pod } from '@tsk/api';
 import { assume, buildSnapshot, createScheduler, makeProfile, type ScoringStrategy } from '@tsk/scheduler';
 import { endToEnd, report, type E2eResult } from './_scheduler-e2e.js';
@@ -155,11 +155,13 @@ export default async function bench(args: string[]): Promise<void> {
     const e2ePods = Number(flag(args, 'e2e-pods', '10000'));
     const e2eNodes = Number(flag(args, 'e2e-nodes', '1000'));
     const backends = flag(args, 'backends', 'sqlite,etcd').split(',');
-    print('(b) no Deployment/ReplicaSet controller runs in tsk-server yet: the bench creates the replicas as Pods, 64 creates in flight');
+    // tsk-server runs the Deployment and ReplicaSet controllers: apply one Deployment, as a user
+    // would. --e2e-direct creates the Pods from the bench instead (the scheduler path alone).
+    const mode = args.includes('--e2e-direct') ? 'pods' : 'deployment';
     const results: E2eResult[] = [];
     for (const backend of backends) {
       if (backend !== 'sqlite' && backend !== 'etcd') continue;
-      const r = await endToEnd(backend, e2ePods, e2eNodes);
+      const r = await endToEnd(backend, e2ePods, e2eNodes, mode);
       report(r);
       results.push(r);
     }
