@@ -11,6 +11,7 @@ import { openStore, parseStoreUrl } from '@tsk/store';
 import { startControlLoops } from './control-loops.js';
 import { startControllerManager } from './controller-manager.js';
 import { parseFlags, type ServerConfig } from './flags.js';
+import { mountRegistry } from './registry.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -40,6 +41,8 @@ async function main(cfg: ServerConfig): Promise<void> {
     compaction: { intervalMs: cfg.compactionIntervalMs, keepRevisions: cfg.compactionRetainRevisions, keepMs: cfg.compactionRetainMs },
     watch: { bookmarkIntervalMs: cfg.bookmarkIntervalMs },
   });
+  // Mounted before "tsk-server listening" is logged, which scripts and tests wait for.
+  await mountRegistry(server.http, cfg.dataDir, logger);
   const loops = await startControlLoops(cfg, server.grpcAddress, logger);
   const controllers = await startControllerManager(cfg, server.grpcAddress, logger);
   logger.info({ grpc: server.grpcAddress, http: server.httpAddress, store: store.backend, pid: process.pid }, 'tsk-server listening');

@@ -2,8 +2,10 @@
  * tsctl image build|bootstrap|ls|inspect|tag|rm|pull|push|import|save|prune: the local image store
  * (`--root DIR`, else $TSK_IMAGE_ROOT, else /var/lib/tsk/images), printed as Docker prints it.
  * Progress of pull and push goes to stdout as Docker's does: in place on a terminal, plain lines
- * otherwise.
+ * otherwise. `push NAME` with no destination sends NAME to the cluster's own registry (tsk-server's
+ * embedded one; see clusterRegistry).
  */
+import { homedir } from 'node:os';
 import { Command, Option } from 'commander';
 import { createLogger, levelFromEnv, type Logger } from '@tsk/log';
 import {
@@ -26,8 +28,11 @@ import {
   type ImageRecord,
   type ProgressReporter,
 } from '@tsk/images';
+import { normalizeServer, resolveConfig } from '../config.js';
 
 export const DEFAULT_IMAGE_ROOT = '/var/lib/tsk/images';
+/** tsk-server's default --http-listen port, which carries its embedded registry. */
+export const DEFAULT_REGISTRY_PORT = 6444;
 
 /** What the image verbs need of tsctl's I/O (tsctl's Io satisfies it). */
 export interface ImageIo {
@@ -51,10 +56,39 @@ interface ImageFlags {
   root?: string;
   insecure?: boolean;
   creds?: string;
+  /** tsctl's global --server, for the cluster registry's host. */
+  server?: string;
 }
 
 export function imageRoot(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return flag ?? (env['TSK_IMAGE_ROOT'] !== undefined && env['TSK_IMAGE_ROOT'] !== '' ? env['TSK_IMAGE_ROOT'] : DEFAULT_IMAGE_ROOT);
+}
+
+/**
+ * The cluster registry (tsk-server's embedded one) as HOST:PORT: `--registry`, else
+ * $TSK_REGISTRY, else the host of the tsk-server tsctl talks to (--server, $TSK_SERVER,
+ * ~/.tsk/config, 127.0.0.1) on port 6444, tsk-server's default --http-listen port. A server whose
+ * --http-listen port is not the default needs --registry or $TSK_REGISTRY.
+ */
+export function clusterRegistry(flags: { registry?: string | undefined; server?: string | undefined }, env: NodeJS.ProcessEnv, home: string): string {
+  if (flags.registry !== undefined && flags.registry !== '') return normalizeServer(flags.registry, '--registry');
+  const fromEnv = env['TSK_REGISTRY'];
+  if (fromEnv !== undefined && fromEnv !== '') return normalizeServer(fromEnv, '$TSK_REGISTRY');
+  const server = resolveConfig({ server: flags.server }, env, home).server;
+  return `${server.slice(0, server.lastIndexOf(':'))}:${DEFAULT_REGISTRY_PORT}`;
+}
+
+/**
+ * Where `image push NAME` goes with no destination: NAME (familiar form, e.g. busybox:latest) in
+ * the cluster registry; undefined when NAME names a registry itself (Docker's rule: a first
+ * component with a dot or a port, or localhost, as in docker.io/library/busybox), which then
+ * says where it goes, as with docker push.
+ */
+export function defaultPushDestination(name: string, registry: string): string | undefined {
+  const slash = name.indexOf('/');
+  const first = slash >= 0 ? name.slice(0, slash) : '';
+  if (first.includes('.') || first.includes(':') || first === 'localhost') return undefined;
+  return `${registry}/${familiarName(parseReference(name))}`;
 }
 
 /** Docker's "2 hours ago" (go-units HumanDuration). */
@@ -262,20 +296,25 @@ export function imageCommand(io: ImageIo = processIo()): Command {
 
   cmd
     .command('push')
-    .description('Push an image to a registry')
+    .description('Push an image to a registry (with no destination: to the cluster registry, tsk-server\'s embedded one)')
     .argument('<image>')
-    .argument('[destination]', 'where to push (default: the image name)')
+    .argument('[destination]', 'where to push (default: IMAGE in the cluster registry, unless IMAGE names a registry)')
     .option('--insecure', 'skip TLS verification (falling back to plain HTTP)')
     .option('--creds <user:password>', 'registry credentials')
     .option('--chunk-size <bytes>', 'upload blobs in chunks of this size')
-    .action(async (ref: string, dest: string | undefined, opts: { chunkSize?: string }, c: Command) => {
+    .option('--registry <host:port>', `the cluster registry (else $TSK_REGISTRY, else the --server host on port ${DEFAULT_REGISTRY_PORT})`)
+    .action(async (ref: string, dest: string | undefined, opts: { chunkSize?: string; registry?: string }, c: Command) => {
       const flags = c.optsWithGlobals<ImageFlags>();
       const store = await open(c);
-      const target = parseReference(dest ?? ref);
+      const toCluster = dest === undefined ? defaultPushDestination(ref, clusterRegistry({ registry: opts.registry, server: flags.server }, io.env, io.env['HOME'] ?? homedir())) : undefined;
+      const destination = dest ?? toCluster;
+      const target = parseReference(destination ?? ref);
       io.stdout(`The push refers to repository [${target.registry}/${target.repository}]\n`);
       const creds = credentials(flags.creds);
-      const digest = await push(store, ref, dest, {
-        insecure: flags.insecure === true,
+      const digest = await push(store, ref, destination, {
+        // The embedded registry speaks plain HTTP only (tsk's client uses it for loopback hosts
+        // anyway); elsewhere this lets the client fall back to it instead of failing on TLS.
+        insecure: flags.insecure === true || toCluster !== undefined,
         ...(creds !== undefined ? { credentials: creds } : {}),
         ...(opts.chunkSize !== undefined ? { chunkSize: Number(opts.chunkSize) } : {}),
         progress: progress(),
