@@ -141,8 +141,9 @@ describe('hollow nodes', () => {
       const live = (await healPods()).filter((p) => (p.metadata?.deletionTimestamp ?? '') === '' && p.status?.phase === 'Running' && !(p.spec?.nodeName ?? '').startsWith('h-'));
       return live.length === 3 ? Date.now() : undefined;
     }, 40_000, 'three heal replicas Running on a live node');
-    // A merely late heartbeat must not do this: the node was silent for most of the grace period.
-    expect(unknownAt - killedAt).toBeGreaterThanOrEqual(6_000);
+    // A merely late heartbeat must not do this: the last renewal came at most 2 s before the
+    // kill, so the node is called dead no sooner than the 8 s grace minus that (less slack).
+    expect(unknownAt - killedAt).toBeGreaterThanOrEqual(5_000);
     process.stdout.write(
       `node loss: Ready=Unknown + unreachable taint ${((unknownAt - killedAt) / 1000).toFixed(1)} s after SIGKILL; ` +
         `${victims.length} pods evicted at ${((evictedAt - killedAt) / 1000).toFixed(1)} s; ` +
