@@ -4,8 +4,10 @@
  * VOLUME change the config. Each step's cache key chains the parent's key, the instruction
  * (after substitution) and the digest of what it copies, so an unchanged rebuild reuses every
  * step and says CACHED. Times are fixed (SOURCE_DATE_EPOCH, else the base image's creation
- * time), so a COPY-only build gives the same digest every time. RUN needs tsk's runtime and is
- * refused for now, naming its line.
+ * time), so a COPY-only build gives the same digest every time. RUN runs in a container of
+ * tsk's runtime (build-run.ts) and its changes become a layer; its key is the parent's key, the
+ * instruction text and the build args in scope (what the shell sees besides ENV, which is in
+ * the parent key already).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { keyValues, parseContainerfile, substitute, words, type Instruction } fr
 import { type ContainerConfig, type HistoryEntry } from './oci.js';
 import { pull, type PullOptions } from './pull.js';
 import { type ImageRecord, type ImageStore } from './store.js';
+import { runStep } from './build-run.js';
 import { cleanPath } from './unpack.js';
 
 export interface BuildOptions {
@@ -185,7 +188,10 @@ class Builder {
 
   private async step(state: State, step: Instruction): Promise<void> {
     const k = step.keyword;
-    if (k === 'RUN') throw this.fail(step, 'RUN is not supported yet: it needs tsk\'s container runtime', 'UNIMPLEMENTED');
+    if (k === 'RUN') {
+      await this.runInstruction(state, step);
+      return;
+    }
     if (k === 'COPY' || k === 'ADD') {
       await this.copy(state, step);
       return;
@@ -245,6 +251,39 @@ class Builder {
     state.history.push({ created: state.created, created_by: `/bin/sh -c #(nop) ${step.original}`, empty_layer: true });
     if ((await this.cached(state.key)) !== undefined) this.say('--> CACHED');
     else await this.remember(state.key, {});
+  }
+
+  private async runInstruction(state: State, step: Instruction): Promise<void> {
+    const network = step.flags['network'] ?? 'default';
+    if (network !== 'default' && network !== 'host' && network !== 'none') throw this.fail(step, `--network=${network}: only default, host and none are supported`);
+    if (step.json === undefined && step.args.trim() === '') throw this.fail(step, 'needs a command');
+    const args = [...state.args].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    state.key = sha256(`${state.key}\nRUN ${step.original}\n${JSON.stringify(args)}`);
+    const hit = await this.cached(state.key);
+    let layer: WrittenLayer;
+    if (hit?.layer !== undefined) {
+      layer = hit.layer;
+      this.say('--> CACHED');
+    } else {
+      // Build args reach the command as environment variables, ENV overriding them (Docker).
+      const env = [...state.args].filter(([name]) => !state.env.has(name)).map(([name, value]) => `${name}=${value}`);
+      for (const [name, value] of state.env) env.push(`${name}=${value}`);
+      layer = await runStep(this.store, {
+        args: this.command(state, step),
+        env,
+        cwd: state.config.WorkingDir ?? '/',
+        user: state.config.User ?? '',
+        network: network === 'none' ? 'none' : 'host',
+        layers: state.layers,
+        output: this.options.output,
+        label: this.label,
+        where: `${this.label}:${step.line}`,
+      });
+      await this.remember(state.key, { layer });
+      this.say(`--> ${layer.diffId.slice(7, 19)}`);
+    }
+    state.layers.push(layer);
+    state.history.push({ created: state.created, created_by: step.json !== undefined ? JSON.stringify(step.json) : `${state.shell.join(' ')} ${step.args}` });
   }
 
   private async owner(state: State, step: Instruction): Promise<Ownership | undefined> {
