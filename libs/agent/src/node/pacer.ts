@@ -1,7 +1,7 @@
 /**
  * Runs one periodic task per item (a lease renewal per node) with the items' deadlines spread
- * evenly over the period, so 1,000 nodes renewing every 5 s cost 200 small writes a second rather
- * than 1,000 at once every 5 s. One timer serves every item; a task still running when its next
+ * evenly over the period, so 1,000 nodes renewing every 2 s cost 500 small writes a second rather
+ * than 1,000 at once every 2 s. One timer serves every item; a task still running when its next
  * turn comes is skipped that turn (a slow server gets fewer renewals, never a pile-up).
  */
 export interface PacerOptions {

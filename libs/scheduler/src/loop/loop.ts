@@ -85,6 +85,8 @@ export class SchedulerLoop {
   private active = false;
   private readonly abort = new AbortController();
   private elector: Promise<void> | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private reported = '';
   private readonly stats = { bound: 0, bindConflicts: 0, boundElsewhere: 0, bindErrors: 0, unschedulable: 0, snapshotRebuilds: 0 };
 
   constructor(private readonly options: SchedulerLoopOptions) {
@@ -133,6 +135,14 @@ export class SchedulerLoop {
     nodes.start();
     pods.start();
     await Promise.all([nodes.waitForSync(this.abort.signal), pods.waitForSync(this.abort.signal)]);
+    // The counters an operator needs (binds, conflicts, dropped events), logged when they change.
+    this.reportTimer = setInterval(() => {
+      const m = this.metrics();
+      const line = JSON.stringify(m);
+      if (line !== this.reported) this.log.info({ ...m }, 'scheduler metrics');
+      this.reported = line;
+    }, 30_000);
+    this.reportTimer.unref();
     const election = this.options.leaderElection;
     if (election === undefined) {
       this.setActive(true);
@@ -144,6 +154,7 @@ export class SchedulerLoop {
   async stop(): Promise<void> {
     this.active = false;
     this.abort.abort();
+    if (this.reportTimer !== undefined) clearInterval(this.reportTimer);
     await this.elector;
     if (this.ownFactory) await this.factory.stop();
   }
