@@ -101,6 +101,17 @@ describe('build RUN', () => {
     expect(Number(top.get('nics'))).toBe(hostNics);
   });
 
+  it('runs as USER, marks a directory a RUN replaced as opaque, and sees the image as it is now', async () => {
+    const file = 'FROM busybox\nRUN mkdir -m 777 /out\nUSER nobody:nogroup\nRUN id -u > /out/uid && id -g >> /out/uid\nUSER root\nRUN rm -rf /etc && mkdir /etc && echo x > /etc/only\n';
+    const image = await build(store, { contextDir: context(file) });
+    const [asUser, replaced] = (await layerFiles(image)).slice(-2) as Array<Map<string, string>>;
+    expect(asUser.get('out/uid')).toBe('65534\n65534\n');
+    expect(replaced.has('etc/.wh..wh..opq')).toBe(true);
+    expect(replaced.get('etc/only')).toBe('x\n');
+    // /etc/passwd is hidden by the opaque /etc now: the name no longer resolves.
+    await expect(build(store, { contextDir: context(`${file}USER nobody\nRUN true\n`) })).rejects.toThrow(/Containerfile:8: RUN: USER nobody: no user "nobody"/);
+  });
+
   it('streams the output of a failing RUN, names its line and status, and leaves nothing behind', async () => {
     const lines: string[] = [];
     const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8');

@@ -82,12 +82,27 @@ async function lowerDirs(store: ImageStore, options: RunOptions): Promise<string
   return dirs.length === 0 ? [await store.layers.emptyDir()] : dirs.reverse();
 }
 
-/** lstat of `p` as the merged rootfs shows it (ignoring whiteouts, which a build's own layers
- * rarely put over a WORKDIR or /etc file). */
+/**
+ * lstat of `p` as the merged rootfs shows it: the layer cache keeps layers in overlayfs's own
+ * format, so a 0/0 device (whiteout) or an opaque ancestor in a layer hides what lies below.
+ */
 async function lookup(lowerdirs: readonly string[], p: string): Promise<{ dir: string; st: Stats } | undefined> {
+  const parts = p.split('/').filter((x) => x !== '');
   for (const dir of lowerdirs) {
-    const st = await fs.lstat(path.join(dir, p)).catch(() => undefined);
-    if (st !== undefined) return { dir, st };
+    let partial = dir;
+    for (const [i, name] of parts.entries()) {
+      partial = path.join(partial, name);
+      const st = await fs.lstat(partial).catch(() => undefined);
+      if (st === undefined) break;
+      if (isWhiteout(st)) return undefined;
+      if (i === parts.length - 1) return { dir, st };
+      if (!st.isDirectory()) return undefined; // a file (or symlink, not followed) over a parent
+      if (lgetxattr(partial, 'trusted.overlay.opaque')?.toString() === 'y') {
+        // Nothing of this subtree comes from below: the rest is in this layer or nowhere.
+        const rest = await fs.lstat(path.join(dir, p)).catch(() => undefined);
+        return rest !== undefined && !isWhiteout(rest) ? { dir, st: rest } : undefined;
+      }
+    }
   }
   return undefined;
 }
@@ -167,7 +182,7 @@ async function buildSpec(lowerdirs: readonly string[], options: RunOptions, root
       maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware'],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
-  } as Spec;
+  };
 }
 
 /** Runs the container to its end, streaming its output; returns its exit status (128+N for a
@@ -244,6 +259,7 @@ class LogTail {
 
 type Lgetxattr = (path: string, name: string, value: Buffer, size: number) => number;
 let lgetxattrFn: Lgetxattr | undefined;
+const xattrBuf = Buffer.alloc(4096);
 
 /** Node has no getxattr; koffi (as sys.ts loads it for lsetxattr) reaches libc's. */
 function lgetxattr(p: string, name: string): Buffer | undefined {
@@ -251,9 +267,9 @@ function lgetxattr(p: string, name: string): Buffer | undefined {
     const koffi = createRequire(import.meta.url)('koffi') as { load(name: string): { func(decl: string): Lgetxattr } };
     lgetxattrFn = koffi.load('libc.so.6').func('long lgetxattr(const char *path, const char *name, void *value, size_t size)');
   }
-  const buf = Buffer.alloc(16);
-  const n = lgetxattrFn(p, name, buf, buf.length);
-  return n < 0 ? undefined : buf.subarray(0, n);
+  // One buffer of XATTR_SIZE_MAX would be 64 KiB; overlay's values (y, a path) fit in a page.
+  const n = lgetxattrFn(p, name, xattrBuf, xattrBuf.length);
+  return n < 0 ? undefined : Buffer.from(xattrBuf.subarray(0, n));
 }
 
 /** An overlay whiteout: a character device with device number 0/0. */
@@ -278,6 +294,11 @@ export async function* upperEntries(upper: string): AsyncGenerator<TarSourceEntr
         const wh = rel === '' ? `.wh.${name}` : `${rel}/.wh.${name}`;
         yield { header: { ...base, name: wh, type: 'file', size: 0, mode: 0o644, uid: 0, gid: 0 } };
       } else if (st.isDirectory()) {
+        // With redirect_dir (a renamed lower dir) the upper dir holds a pointer, not the files;
+        // tsk's overlay runs without it, and a layer made from one would silently lose files.
+        if (lgetxattr(abs, 'trusted.overlay.redirect') !== undefined) {
+          throw new Error(`${child}: overlayfs redirect_dir is on (renamed directory); it cannot be turned into a layer`);
+        }
         yield { header: { ...base, name: `${child}/`, type: 'dir' } };
         if (lgetxattr(abs, 'trusted.overlay.opaque')?.toString() === 'y') {
           yield { header: { ...base, name: `${child}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644, uid: 0, gid: 0 } };
@@ -286,6 +307,9 @@ export async function* upperEntries(upper: string): AsyncGenerator<TarSourceEntr
       } else if (st.isSymbolicLink()) {
         yield { header: { ...base, type: 'symlink', linkname: await fs.readlink(abs) } };
       } else if (st.isFile()) {
+        if (lgetxattr(abs, 'trusted.overlay.metacopy') !== undefined) {
+          throw new Error(`${child}: overlayfs metacopy is on (metadata-only copy-up); it cannot be turned into a layer`);
+        }
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? inodes.get(key) : undefined;
         if (first !== undefined) {
