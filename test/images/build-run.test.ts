@@ -95,10 +95,14 @@ describe('build RUN', () => {
   });
 
   it('has the host network by default', async () => {
-    const image = await build(store, { contextDir: context('FROM busybox\nRUN cat /sys/class/net/*/address | wc -l > /nics\n') });
+    const file = 'FROM busybox\nRUN touch /etc/resolv.conf /etc/hosts\nRUN cat /sys/class/net/*/address | wc -l > /nics && cat /etc/resolv.conf > /resolv\n';
+    const image = await build(store, { contextDir: context(file) });
     const top = (await layerFiles(image)).at(-1) as Map<string, string>;
     const hostNics = readdirSync('/sys/class/net').length;
     expect(Number(top.get('nics'))).toBe(hostNics);
+    // The host's resolver config is bound over the image's file, and stays out of the layer.
+    expect(top.get('resolv')).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+    expect([...top.keys()].filter((k) => k.startsWith('etc'))).toEqual([]);
   });
 
   it('runs as USER, marks a directory a RUN replaced as opaque, and sees the image as it is now', async () => {

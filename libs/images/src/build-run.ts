@@ -69,6 +69,7 @@ export async function runStep(store: ImageStore, options: RunOptions): Promise<W
     await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
     const code = await runContainer(id, dir, bundle, { lowerdirs, upperdir, workdir }, options.output);
     if (code !== 0) throw new ImageError('FAILED_PRECONDITION', 'build', options.where, `RUN: exit status ${code}`);
+    await dropBindCopyUps(upperdir, lowerdirs, spec.mounts ?? []);
     return await writeLayer(store, upperEntries(upperdir));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
@@ -105,6 +106,30 @@ async function lookup(lowerdirs: readonly string[], p: string): Promise<{ dir: s
     }
   }
   return undefined;
+}
+
+/**
+ * Mounting over a file of the overlay copies it up, so the host files bound read-only at
+ * /etc/resolv.conf and /etc/hosts would land in the layer. The command cannot have changed them
+ * (read-only mount points: no write, no unlink), so the copies go, and so do parent dirs that
+ * were only copied up for them (empty, not opaque, owner and mode as below).
+ */
+async function dropBindCopyUps(upper: string, lowerdirs: readonly string[], mounts: readonly Mount[]): Promise<void> {
+  for (const m of mounts) {
+    if (m.type !== 'bind') continue;
+    const st = await fs.lstat(path.join(upper, m.destination)).catch(() => undefined);
+    if (st?.isFile() !== true) continue;
+    await fs.rm(path.join(upper, m.destination));
+    for (let dir = path.posix.dirname(m.destination); dir !== '/'; dir = path.posix.dirname(dir)) {
+      const abs = path.join(upper, dir);
+      const mine = await fs.lstat(abs).catch(() => undefined);
+      const below = (await lookup(lowerdirs, dir))?.st;
+      if (mine === undefined || below === undefined || (await fs.readdir(abs)).length > 0) break;
+      if (lgetxattr(abs, 'trusted.overlay.opaque') !== undefined) break;
+      if (mine.mode !== below.mode || mine.uid !== below.uid || mine.gid !== below.gid) break;
+      await fs.rmdir(abs);
+    }
+  }
 }
 
 /** uid and gid of USER, names resolved in the image's /etc/passwd and /etc/group. */
@@ -174,7 +199,7 @@ async function buildSpec(lowerdirs: readonly string[], options: RunOptions, root
       noNewPrivileges: false,
     },
     root: { path: rootfs, readonly: false },
-    hostname: 'buildkit',
+    hostname: 'tsk-build',
     mounts,
     linux: {
       namespaces,
