@@ -169,7 +169,7 @@ export function imageCommand(io: ImageIo = processIo()): Command {
 
   cmd
     .command('build')
-    .description('Build an image from a Containerfile (RUN is not supported yet)')
+    .description('Build an image from a Containerfile or Dockerfile')
     .argument('<context>', 'build context directory')
     .option('-t, --tag <name>', 'name the image (repeatable)', collect, [])
     .option('-f, --file <file>', 'Containerfile (default CONTEXT/Containerfile, else CONTEXT/Dockerfile)')
