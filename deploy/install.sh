@@ -10,6 +10,7 @@
 #   nftables iproute2  the runtime and agent network (nft, ip)
 #   busybox-static     the offline base image and runtime tests
 #   runc               the peer the runtime is benchmarked and compared against
+#   podman             the test of tsk-runtime as podman's --runtime (test/runtime/podman.test.ts)
 #   skopeo umoci docker-registry  image tests: a second registry client, OCI fixtures, a real registry
 #   python3-grpcio protobuf-compiler protobuf-compiler-grpc  the test that builds a Python client
 #                      from proto/ (Debian's python3-grpc-tools 1.14 predates proto3 `optional`,
@@ -26,6 +27,7 @@ NEEDS=(
   ip:iproute2
   /bin/busybox:busybox-static
   runc:runc
+  podman:podman
   skopeo:skopeo
   umoci:umoci
   docker-registry:docker-registry
