@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapBusybox, build, ImageStore, readTar, type ImageRecord } from '@tsk/images';
-import { tempDirs } from './helpers.js';
+import { removeBuildCgroups, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
 let store: ImageStore;
@@ -59,7 +59,10 @@ beforeAll(async () => {
   await bootstrapBusybox(store);
   mkdirSync(store.blobs.tmpDir, { recursive: true });
 });
-afterAll(() => dirs.cleanup());
+afterAll(() => {
+  dirs.cleanup();
+  removeBuildCgroups();
+});
 
 describe('build RUN', () => {
   let first: ImageRecord;

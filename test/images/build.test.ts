@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapBusybox, build, ImageStore, rootfsFor } from '@tsk/images';
-import { file, tarOf, tempDirs } from './helpers.js';
+import { file, removeBuildCgroups, tarOf, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
 let store: ImageStore;
@@ -50,7 +50,10 @@ beforeAll(async () => {
   write('b.txt', 'b\n');
   write('files.tar.gz', await tarOf([file('one', '1'), { header: { name: 'dir/', type: 'dir' } }, file('dir/two', '2')], true));
 });
-afterAll(() => dirs.cleanup());
+afterAll(() => {
+  dirs.cleanup();
+  removeBuildCgroups();
+});
 
 describe('build', () => {
   it('builds layers and config, and the result runs', async () => {

@@ -1,5 +1,5 @@
 // Shared by the image tests: temp dirs removed afterwards, tars made from entry lists.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -28,4 +28,21 @@ export async function tarOf(entries: TarSourceEntry[], gzip = false): Promise<Bu
 
 export function file(name: string, content: string, extra: Partial<TarSourceEntry['header']> = {}): TarSourceEntry {
   return { header: { name, type: 'file', size: Buffer.byteLength(content), mode: 0o644, ...extra }, body: Buffer.from(content) };
+}
+
+/**
+ * Removes the build containers' cgroup parent (/tsk-build) from every v1 hierarchy (or the v2
+ * tree) once it is empty, so RUN tests leave no cgroup behind. A parent still holding a running
+ * build elsewhere is left alone (rmdir of a non-empty cgroup fails).
+ */
+export function removeBuildCgroups(): void {
+  const root = '/sys/fs/cgroup';
+  const dirs = existsSync(`${root}/cgroup.controllers`) ? [root] : readdirSync(root).map((h) => `${root}/${h}`);
+  for (const dir of dirs) {
+    try {
+      rmdirSync(`${dir}/tsk-build`);
+    } catch {
+      // absent, or still in use
+    }
+  }
 }
