@@ -20,6 +20,9 @@ const IMAGE = 'localhost/tsk-busybox:test';
 let dir = '';
 let cgroupParent = '';
 let args: string[] = [];
+// podman passes no --root to the runtime, so tsk-runtime uses its default; remove it if we made it.
+const RUNTIME_ROOT = '/run/tsk-runtime';
+const hadRuntimeRoot = existsSync(RUNTIME_ROOT);
 // This sandbox has no CAP_SYS_RESOURCE: podman's default rlimits (nofile 1048576, nproc 4194304)
 // cannot be set by any runtime (runc fails the same way), so ask for what podman itself runs with.
 const ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
@@ -67,6 +70,13 @@ afterAll(() => {
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir)).reverse();
     for (const m of mounts) spawnSync('umount', ['-l', m]);
     rmSync(dir, { recursive: true, force: true });
+    if (!hadRuntimeRoot) {
+      try {
+        rmdirSync(RUNTIME_ROOT); // only if empty
+      } catch {
+        /* not empty or absent */
+      }
+    }
   }
 });
 
