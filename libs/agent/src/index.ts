@@ -3,7 +3,6 @@
  * (registration, lease heartbeat, the watch of its pods); `hollow/` runs simulated nodes on it.
  */
 export { DEFAULT_CLUSTER_CIDR, NodeCidrAllocator, PodIpPool, parseCidr, parseIpv4, formatIpv4, nodeBlockCount, type Ipv4Net } from './node/cidr.js';
-export { Limiter } from './node/limiter.js';
 export { Pacer, type PacerOptions } from './node/pacer.js';
 export { microTime, rfc3339 } from './node/time.js';
 export { buildNode, nodeStatus, readyCondition, registerNode, HOSTNAME_LABEL, OS_LABEL, ARCH_LABEL, type NodeSpecInput } from './node/registration.js';

@@ -11,3 +11,4 @@ export { Backoff, sleep, type BackoffOptions } from './backoff.js';
 export { laterVersion } from './watch.js';
 export { FakeObjectsServer, type FakeServerOptions } from './fake-server.js';
 export * from './types.js';
+export { Limiter } from './limiter.js';

@@ -5,11 +5,10 @@
  * (libs/agent/src/node), so the control plane cannot tell them apart.
  */
 import { NotFoundError, type Node, type Pod } from '@tsk/api';
-import { type ApiClient } from '@tsk/client';
+import { Limiter, type ApiClient } from '@tsk/client';
 import { type Logger } from '@tsk/log';
 import { DEFAULT_CLUSTER_CIDR, NodeCidrAllocator, PodIpPool, formatIpv4, nodeBlockCount, parseCidr } from '../node/cidr.js';
 import { DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_RENEW_MS, NodeLease, ensureLeaseNamespace } from '../node/lease.js';
-import { Limiter } from '../node/limiter.js';
 import { HeartbeatWorker, type HeartbeatStats } from '../node/heartbeat-worker.js';
 import { NodePodWatch } from '../node/pod-watch.js';
 import { registerNode, type NodeSpecInput } from '../node/registration.js';

@@ -7,9 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Lease, type Node } from '@tsk/api';
-import { connect } from '@tsk/client';
+import { connect, Limiter } from '@tsk/client';
 import { NodeLease } from './lease.js';
-import { Limiter } from './limiter.js';
 import { Pacer } from './pacer.js';
 import { nodeStatus, type NodeSpecInput } from './registration.js';
 import { type HeartbeatMessage, type HeartbeatSettings, type HeartbeatStats } from './heartbeat-worker.js';

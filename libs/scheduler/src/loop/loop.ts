@@ -7,14 +7,13 @@
  * event or their backoff. Events are recorded asynchronously and may be dropped under load.
  */
 import { ConflictError, NotFoundError, type Node, type Pod } from '@tsk/api';
-import { InformerFactory, type ApiClient, type Informer } from '@tsk/client';
+import { InformerFactory, Limiter, type ApiClient, type Informer } from '@tsk/client';
 import { type Logger } from '@tsk/log';
 import { DEFAULT_PROFILE, type Profile } from '../framework/profile.js';
 import { createScheduler, type Scheduler } from '../pipeline.js';
 import { assume, buildSnapshot, forget, updateNode, type Snapshot } from '../snapshot/snapshot.js';
 import { EventRecorder } from './events.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
-import { Limiter } from './limiter.js';
 import {
   DEFAULT_SCHEDULER_NAME,
   hasUnschedulable,
