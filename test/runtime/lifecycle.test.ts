@@ -95,7 +95,7 @@ describe('tsk-runtime CLI', () => {
   });
 
   it('keeps the container when the CLI is killed, and records its exit code', async () => {
-    const b = env.bundle('orphan', sh('sleep 1; exit 9'));
+    const b = env.bundle('orphan', sh('sleep 2; exit 9'));
     const id = env.track('orphan');
     const pidFile = `${env.dir}/orphan.pid`;
     const child = spawn(process.execPath, [CLI, '--root', env.root, 'run', '--keep', '--pid-file', pidFile, '-b', b, id], { stdio: 'ignore' });

@@ -10,6 +10,7 @@ import { startHelper, type StdioSpec } from './helper.js';
 import { encodePlan, execPlan } from './plan.js';
 import type { Runtime } from './runtime.js';
 import type { Process } from './spec.js';
+import { writePidFile } from './state.js';
 
 export interface ExecOptions {
   /** Replaces the container's process.args. */
@@ -60,7 +61,7 @@ export async function execInContainer(rt: Runtime, id: string, opts: ExecOptions
   await writeFile(plan, encodePlan(execPlan(spec, st.pid, cgroup.procsFiles(), proc, opts.consoleSocket)));
   try {
     const started = await startHelper('exec', plan, opts.stdio ?? 'inherit', 'exec');
-    if (opts.pidFile !== undefined) await writeFile(opts.pidFile, String(started.pid));
+    if (opts.pidFile !== undefined) await writePidFile(opts.pidFile, started.pid);
     if (opts.detach) {
       started.child.unref();
       return { pid: started.pid, exited: Promise.resolve(-1) };

@@ -15,7 +15,7 @@ import { noopLogger, type RuntimeLogger } from './logger.js';
 import { startHelper, type Started, type StdioSpec } from './helper.js';
 import { containerPlan, encodePlan, overlayFromAnnotations, type Overlay } from './plan.js';
 import { loadBundle, type Spec } from './spec.js';
-import { isZombieOrGone, processStartTime, StateStore, type ContainerRecord, type ExitRecord, type OciState, type Status } from './state.js';
+import { isZombieOrGone, processStartTime, writePidFile, StateStore, type ContainerRecord, type ExitRecord, type OciState, type Status } from './state.js';
 import { LinuxSyscalls, type Syscalls } from './syscalls.js';
 
 export interface RuntimeOptions {
@@ -126,7 +126,7 @@ export class Runtime {
         annotations: spec.annotations ?? {},
       };
       await this.store.write(rec, spec);
-      if (opts.pidFile !== undefined) await writeFile(opts.pidFile, String(started.pid));
+      if (opts.pidFile !== undefined) await writePidFile(opts.pidFile, started.pid);
       if (opts.attach !== true) started.child.unref();
       this.log.debug({ id, pid: started.pid }, waitForStart ? 'created' : 'running');
       return { id, pid: started.pid, exited: this.exitOf(id, started) };

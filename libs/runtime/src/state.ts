@@ -123,6 +123,16 @@ export class StateStore {
 }
 
 /** Field 22 of /proc/PID/stat (after the parenthesised command, which may hold spaces). */
+/**
+ * Writes a pid file whole or not at all (temporary file, then rename), as runc does: a caller
+ * polling for the file must never read it empty or half written.
+ */
+export async function writePidFile(path: string, pid: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, String(pid));
+  await rename(tmp, path);
+}
+
 export async function processStartTime(pid: number): Promise<string | undefined> {
   try {
     const text = await readFile(`/proc/${pid}/stat`, 'utf8');
