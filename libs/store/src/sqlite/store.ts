@@ -5,7 +5,7 @@
  * are woken in-process right after each commit. Recent events stay in a memory ring so that
  * caught-up watchers never query; a watcher that is behind reads the log table.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '@tsk/log';
@@ -112,8 +112,17 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly logger: Logger;
+  /** The last committed revision (reads see it; it may not be on disk yet). */
   private revision: number;
+  /** The last revision on disk and handed to watchers: events are published in order, once durable. */
+  private publishedRevision: number;
   private compactRevision: number;
+  private readonly walFd: number;
+  /** Waiters for the next WAL fdatasync, and whether one is running. */
+  private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private syncRunning = false;
+  /** Every commit's durability, settled in commit order; close() waits for it. */
+  private durable: Promise<void> = Promise.resolve();
   /** Events for revisions ringStart .. ringStart + ring.length - 1 (one event per revision). */
   private ring: StoreEvent[] = [];
   private ringStart: number;
@@ -136,9 +145,11 @@ export class SqliteStore implements Store {
     try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
-      // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss
-      // and kill -9 (NORMAL would only survive a process crash).
-      this.db.pragma('synchronous = FULL');
+      // NORMAL: SQLite itself does not fsync at commit; the store fdatasyncs the WAL on libuv's
+      // thread pool after each group commit and acknowledges (and publishes) the writes only
+      // then (see syncWal). That is FULL's guarantee, an acknowledged write is on disk and
+      // survives power loss and kill -9, without blocking the event loop for the fsync.
+      this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = OFF');
       // Checkpoints run in a worker (see checkpointer.ts), never inside a write.
       this.db.pragma('wal_autocheckpoint = 0');
@@ -148,7 +159,12 @@ export class SqliteStore implements Store {
       throw new StoreUnavailableError(`cannot open SQLite store ${path}: ${String(err)}`, { cause: err });
     }
     this.stmts = prepareStatements(this.db);
+    // The WAL file's inode stays the same for the life of the store: SQLite rewinds or
+    // truncates a WAL but only unlinks it when its last connection closes. O_CREAT: an empty
+    // file is what SQLite would create itself.
+    this.walFd = openSync(`${path}-wal`, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
     this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
+    this.publishedRevision = this.revision;
     this.compactRevision = this.stmts.getMeta.get('compact_revision')?.value ?? 0;
     this.ringStart = this.revision + 1;
     this.checkpointer = new Checkpointer(path, this.logger);
@@ -305,11 +321,55 @@ export class SqliteStore implements Store {
     } finally {
       this.pendingEvents = undefined;
     }
-    this.publish(pending);
-    batch.forEach((op, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok === true) op.resolve(outcome.value);
-      else op.reject(this.asStoreError(outcome?.error));
+    const settle = (): void => {
+      this.publish(pending);
+      batch.forEach((op, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok === true) op.resolve(outcome.value);
+        else op.reject(this.asStoreError(outcome?.error));
+      });
+    };
+    if (pending.length === 0) {
+      // Nothing was written (every op failed its precondition): nothing to wait for, but the
+      // answers still go out after those of earlier batches.
+      this.durable = this.durable.then(settle);
+      return;
+    }
+    const synced = this.syncWal();
+    this.durable = Promise.all([this.durable, synced]).then(settle, (err: unknown) => {
+      // The commit is in SQLite but its fsync failed: the disk is in trouble. Nothing of the
+      // batch is acknowledged, but its events are published: readers already see those rows,
+      // and watchers must not diverge from what a list returns.
+      const error = new StoreUnavailableError(`fsync of the SQLite WAL of ${this.path} failed: ${String(err)}`, { cause: err });
+      this.logger.error({ err }, 'WAL fsync failed');
+      this.publish(pending);
+      for (const op of batch) op.reject(error);
+    });
+  }
+
+  /**
+   * Resolves once a WAL fdatasync that started after this call has finished, so everything
+   * committed before the call is on disk. Syncs run one at a time on libuv's thread pool; the
+   * commits made while one runs share the next.
+   */
+  private syncWal(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      if (!this.syncRunning) this.startSync();
+    });
+  }
+
+  private startSync(): void {
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    this.syncRunning = true;
+    fdatasync(this.walFd, (err) => {
+      this.syncRunning = false;
+      for (const w of waiters) {
+        if (err === null) w.resolve();
+        else w.reject(err);
+      }
+      if (this.syncWaiters.length > 0) this.startSync();
     });
   }
 
@@ -349,6 +409,7 @@ export class SqliteStore implements Store {
   private publish(events: readonly StoreEvent[]): void {
     if (events.length === 0) return;
     for (const event of events) this.ring.push(event);
+    this.publishedRevision = events[events.length - 1]!.kv.modRevision;
     if (this.ring.length > 2 * this.ringSize) {
       const drop = this.ring.length - this.ringSize;
       this.ring = this.ring.slice(drop);
@@ -368,13 +429,14 @@ export class SqliteStore implements Store {
     checkRevision('startRevision', options.startRevision);
     const { signal } = options;
     // startRevision 0 means "from now", as in etcd.
-    let next = options.startRevision > 0 ? options.startRevision : this.revision + 1;
+    let next = options.startRevision > 0 ? options.startRevision : this.publishedRevision + 1;
     const { start, end } = listRange(prefix, undefined);
     for (;;) {
       if (signal?.aborted === true) return;
       if (this.closed) throw new StoreClosedError(this.backend);
       if (next < this.compactRevision) throw new StoreCompactedError(this.compactRevision, next);
-      const upTo = this.revision;
+      // Only what is durable and published: a committed batch waiting for its fsync is not.
+      const upTo = this.publishedRevision;
       if (next <= upTo) {
         let batch: StoreEvent[];
         if (next >= this.ringStart) {
@@ -481,6 +543,8 @@ export class SqliteStore implements Store {
     // Writes already accepted are committed, not dropped.
     this.flush();
     this.closed = true;
+    await this.durable.catch(() => undefined);
+    closeSync(this.walFd);
     clearInterval(this.sweeper);
     await this.checkpointer.close();
     this.db.close();
