@@ -101,6 +101,36 @@ describe('Applier', () => {
     expect((await client.get<Pod>('Pod', 'default', 'm-0')).metadata?.annotations).toEqual({ a: 'b' });
   });
 
+  it('keeps creating in batches through the Event that follows each create, and records each Event after its create', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const counting = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'create') return Reflect.get(target, prop, receiver) as unknown;
+        return async (...args: Parameters<ApiClient['create']>) => {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          try {
+            return await target.create(...args);
+          } finally {
+            inFlight--;
+          }
+        };
+      },
+    });
+    const recorded: string[] = [];
+    const sink = { record: (e: { message: string }) => void recorded.push(e.message) } as unknown as EventSink;
+    const batched = new Applier({ client: counting, events: sink, component: 'test-controller' });
+    const actions: Action[] = Array.from({ length: 20 }, (_, i): Action[] => [
+      { type: 'CreatePod', pod: pod(`e-${i}`) },
+      { type: 'Event', involvedObject: { kind: 'ReplicaSet', namespace: 'default', name: 'web' }, eventType: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: e-${i}` },
+    ]).flat();
+    expect(await batched.apply(actions)).toEqual({ applied: 40 });
+    expect(maxInFlight).toBe(8); // batches of 1, 2, 4, 8, 5: not one create at a time
+    expect((await client.list('Pod', { namespace: 'default' })).items).toHaveLength(20);
+    expect([...recorded].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `Created pod: e-${i}`).sort());
+  });
+
   it('a failed call is a failure to requeue, not an exception', async () => {
     // gRPC INTERNAL (13); the code is numeric so this package need not depend on grpc-js.
     server.failNext('Create', 13 as Parameters<FakeObjectsServer['failNext']>[1]);

@@ -95,8 +95,10 @@ export class Applier {
         // A run of pod creates (or deletes) is independent item by item: apply it in slow-start
         // batches as Kubernetes' slowStartBatch does (1, 2, 4 ... at once), so a 500-pod scale-up
         // costs a few round trips of latency, not 500, while a failing run stops after one batch.
+        // The run goes on through the Events that follow each of its actions (a reconciler says
+        // "create pod, record SuccessfulCreate" per pod): they must not cut it into runs of one.
         let end = i;
-        while (end < actions.length && actions[end]!.type === a.type) end++;
+        while (end < actions.length && (actions[end]!.type === a.type || actions[end]!.type === 'Event')) end++;
         const failedAt = await this.applyBatched(actions.slice(i, end) as Exclude<Action, { type: 'RequeueAfter' }>[], signal);
         if (failedAt !== undefined) return result(i + failedAt.index, failedAt.error);
         i = end;
@@ -112,14 +114,28 @@ export class Applier {
     return result(actions.length);
   }
 
-  /** Applies independent actions in doubling batches; the first failure (in order) stops it. */
+  /**
+   * Applies a run of independent actions, each with the Events that follow it, in doubling
+   * batches. An action's Events are recorded once it is done; the first failure (in order)
+   * stops the run, and its index (in `run`) is returned.
+   */
   private async applyBatched(run: readonly Exclude<Action, { type: 'RequeueAfter' }>[], signal: AbortSignal | undefined): Promise<{ index: number; error: Error } | undefined> {
+    const units: { index: number; action: Exclude<Action, { type: 'RequeueAfter' }>; events: Action[] }[] = [];
+    run.forEach((action, index) => {
+      const last = units[units.length - 1];
+      if (action.type === 'Event' && last !== undefined) last.events.push(action);
+      else units.push({ index, action, events: [] });
+    });
     let size = 1;
-    for (let start = 0; start < run.length; start += size, size = Math.min(size * 2, MAX_BATCH)) {
-      const batch = run.slice(start, start + size);
-      const settled = await Promise.allSettled(batch.map((a) => this.applyOne(a, signal)));
+    for (let start = 0; start < units.length; start += size, size = Math.min(size * 2, MAX_BATCH)) {
+      const batch = units.slice(start, start + size);
+      const settled = await Promise.allSettled(batch.map((u) => this.applyOne(u.action, signal)));
       const k = settled.findIndex((r) => r.status === 'rejected' && !done(r.reason));
-      if (k >= 0) return { index: start + k, error: (settled[k] as PromiseRejectedResult).reason as Error };
+      for (const [j, unit] of batch.entries()) {
+        if (k >= 0 && j >= k) break;
+        for (const e of unit.events) await this.applyOne(e as Exclude<Action, { type: 'RequeueAfter' }>, signal);
+      }
+      if (k >= 0) return { index: batch[k]!.index, error: (settled[k] as PromiseRejectedResult).reason as Error };
     }
     return undefined;
   }
