@@ -166,9 +166,7 @@ program.command('exec <id> [command...]').description('run a process in a runnin
     process.exitCode = await r.exited;
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
+program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { code?: string; exitCode?: number; message?: string };
   if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
     process.exitCode = e.exitCode ?? 1;
@@ -176,5 +174,4 @@ try {
     process.stderr.write(`tsk-runtime: ${e.message ?? String(err)}\n`);
     process.exitCode = 1;
   }
-}
-
+});

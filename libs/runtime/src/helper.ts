@@ -4,16 +4,25 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from './errors.js';
 
-/** The helper binary: $TSK_NSEXEC, else beside this file in dist/, else dist/ from src/ (tests). */
+/** The helper binary: $TSK_NSEXEC, else beside this file in dist/, else dist/ from src/ (tests),
+ * else in the dist/ of the installed @tsk/runtime (this file bundled into another, as the CLI is). */
 export function helperPath(): string {
   const env = process.env['TSK_NSEXEC'];
   if (env) return env;
   for (const rel of ['./tsk-nsexec', '../dist/tsk-nsexec']) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
+  }
+  try {
+    const path = join(dirname(createRequire(import.meta.url).resolve('@tsk/runtime')), 'tsk-nsexec');
+    if (existsSync(path)) return path;
+  } catch {
+    /* not installed as a package */
   }
   throw new RuntimeError('FAILED_PRECONDITION', 'helper', 'dist/tsk-nsexec is missing: run `npm run build` (it compiles libs/runtime/native/nsexec.c with gcc)');
 }
@@ -28,7 +37,13 @@ export interface Started {
   readonly exited: Promise<number>;
 }
 
-export async function startHelper(mode: 'run' | 'exec', planFile: string, stdio: StdioSpec, step: string): Promise<Started> {
+/**
+ * Called when the container's init stops for the prestart/createRuntime hooks ("hooks PID" on the
+ * report pipe); init goes on when it resolves and is killed when it rejects.
+ */
+export type HookCallback = (initPid: number, shimPid: number) => Promise<void>;
+
+export async function startHelper(mode: 'run' | 'exec', planFile: string, stdio: StdioSpec, step: string, onHooks?: HookCallback): Promise<Started> {
   const io: StdioOptions = stdio === 'inherit' || stdio === 'ignore' ? [stdio, stdio, stdio, 'pipe'] : [...stdio, 'pipe'];
   const child = spawn(helperPath(), [mode, planFile], { stdio: io, detached: true });
   const exited = new Promise<number>((resolve) => {
@@ -37,15 +52,32 @@ export async function startHelper(mode: 'run' | 'exec', planFile: string, stdio:
   const report = child.stdio[3];
   if (report === null || report === undefined || !('on' in report)) throw new RuntimeError('INTERNAL', step, 'no report pipe to the helper');
   let text = '';
+  let hookError: unknown;
+  let hooksDone: Promise<void> = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
     child.once('error', (err) => reject(new RuntimeError('INTERNAL', step, `cannot start ${helperPath()}: ${err.message}`, { cause: err })));
-    report.on('data', (chunk: Buffer) => void (text += chunk.toString()));
+    report.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const asked = /^hooks (\d+)\n/m.exec(text);
+      if (asked?.[1] === undefined) return;
+      text = text.replace(asked[0], '');
+      const run = onHooks === undefined ? Promise.reject(new RuntimeError('INTERNAL', step, 'the helper asked for hooks')) : onHooks(Number(asked[1]), child.pid ?? 0);
+      hooksDone = run.then(
+        () => void ('write' in report && report.write('g')),
+        (err: unknown) => {
+          hookError = err;
+          if ('write' in report) report.write('x');
+        },
+      );
+    });
     report.on('end', () => resolve());
     report.on('error', () => resolve());
   });
+  await hooksDone;
   const match = /^pid (\d+)/m.exec(text);
   if (match?.[1] === undefined) {
     await exited;
+    if (hookError !== undefined) throw hookError;
     const reason = /^error (.*)$/m.exec(text)?.[1] ?? `helper exited without reporting (${text.trim() || 'no output'})`;
     throw new RuntimeError('FAILED_PRECONDITION', step, reason);
   }
