@@ -3,7 +3,7 @@
  * level before a task may join; freezer.state pauses; OOM kills are counted in
  * memory.oom_control (kernel 4.13+).
  */
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
 import type { Resources } from '../spec.js';
 import type { Syscalls } from '../syscalls.js';
@@ -30,7 +30,8 @@ export class CgroupV1 implements CgroupManager {
   }
 
   async create(resources: Resources): Promise<void> {
-    await Promise.all(this.hierarchies().map((mount) => mkdir(`${mount}${this.path}`, { recursive: true })));
+    // Direct system calls on cgroupfs, as in fs.ts.
+    for (const mount of this.hierarchies()) mkdirSync(`${mount}${this.path}`, { recursive: true });
     const cpusetMount = this.mounts['cpuset'];
     if (cpusetMount !== undefined) await this.fillCpuset(cpusetMount);
     await this.apply(resources);
@@ -44,7 +45,7 @@ export class CgroupV1 implements CgroupManager {
       dir = `${dir}/${part}`;
       for (const file of ['cpuset.cpus', 'cpuset.mems']) {
         const own = (await readText(`${dir}/${file}`))?.trim();
-        if (own === '') await writeFile(`${dir}/${file}`, (await readFile(`${parent}/${file}`, 'utf8')).trim());
+        if (own === '') writeFileSync(`${dir}/${file}`, readFileSync(`${parent}/${file}`, 'utf8').trim());
       }
     }
   }
@@ -84,12 +85,12 @@ export class CgroupV1 implements CgroupManager {
 
   async freeze(): Promise<void> {
     const dir = this.freezerDir();
-    await writeFile(`${dir}/freezer.state`, 'FROZEN');
+    writeFileSync(`${dir}/freezer.state`, 'FROZEN');
     for (let i = 0; i < 200 && (await readText(`${dir}/freezer.state`))?.trim() !== 'FROZEN'; i++) await sleep(5);
   }
 
   async thaw(): Promise<void> {
-    await writeFile(`${this.freezerDir()}/freezer.state`, 'THAWED');
+    writeFileSync(`${this.freezerDir()}/freezer.state`, 'THAWED');
   }
 
   async isFrozen(): Promise<boolean> {
@@ -138,7 +139,7 @@ export class CgroupV1 implements CgroupManager {
 async function removeDir(dir: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      await rmdir(dir);
+      rmdirSync(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

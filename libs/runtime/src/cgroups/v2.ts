@@ -1,5 +1,5 @@
 /** cgroup v2: one unified tree; controllers are enabled top-down through cgroup.subtree_control. */
-import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import type { Resources } from '../spec.js';
 import type { Syscalls } from '../syscalls.js';
 import { CONTROLLERS } from './controllers.js';
@@ -25,9 +25,14 @@ export class CgroupV2 implements CgroupManager {
     for (const part of parts) {
       const offered = (await readText(`${dir}/cgroup.controllers`))?.trim().split(/\s+/).filter((c) => c !== '') ?? [];
       const wanted = offered.filter((c) => ['cpu', 'cpuset', 'memory', 'pids', 'io'].includes(c));
-      if (wanted.length > 0) await writeFile(`${dir}/cgroup.subtree_control`, wanted.map((c) => `+${c}`).join(' ')).catch(() => undefined);
+      // Direct system calls on cgroupfs, as in fs.ts.
+      try {
+        if (wanted.length > 0) writeFileSync(`${dir}/cgroup.subtree_control`, wanted.map((c) => `+${c}`).join(' '));
+      } catch {
+        /* limits that need a missing controller fail in apply() */
+      }
       dir = `${dir}/${part}`;
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
     }
     await this.apply(resources);
   }
@@ -49,13 +54,13 @@ export class CgroupV2 implements CgroupManager {
   }
 
   async freeze(): Promise<void> {
-    await writeFile(`${this.dir}/cgroup.freeze`, '1');
+    writeFileSync(`${this.dir}/cgroup.freeze`, '1');
     // cgroup.events says frozen once every task has stopped.
     for (let i = 0; i < 200 && keyed(await readText(`${this.dir}/cgroup.events`), 'frozen') !== 1; i++) await sleep(5);
   }
 
   async thaw(): Promise<void> {
-    await writeFile(`${this.dir}/cgroup.freeze`, '0');
+    writeFileSync(`${this.dir}/cgroup.freeze`, '0');
   }
 
   async isFrozen(): Promise<boolean> {
@@ -87,19 +92,21 @@ export class CgroupV2 implements CgroupManager {
   async destroy(): Promise<void> {
     const text = await readText(`${this.dir}/cgroup.procs`);
     if (text === undefined) return;
-    await writeFile(`${this.dir}/cgroup.kill`, '1').catch(async () => {
+    try {
+      writeFileSync(`${this.dir}/cgroup.kill`, '1');
+    } catch {
       for (const pid of parsePids(text)) this.sys.kill(pid, 9);
-    });
+    }
     await this.thaw().catch(() => undefined);
     for (let i = 0; i < 400; i++) {
       try {
-        await rmdir(this.dir);
+        rmdirSync(this.dir);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
         await sleep(5);
       }
     }
-    await rmdir(this.dir);
+    rmdirSync(this.dir);
   }
 }
