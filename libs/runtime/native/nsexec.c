@@ -70,23 +70,41 @@ static int ops[8192], nops; /* token index of each op, so that arguments are nev
 static int report_fd = -1; /* fd 3 of the caller, or -1 */
 static int err_fd = -1;    /* in the child: pipe to the shim for "error ..." */
 
-/* Prints "error STEP: strerror" to whoever listens, then exits 127 (as a failed exec would). */
-static void die(const char *fmt, ...) {
+static int start_fd = -1;  /* in init after `start` opened the exec fifo: its write end */
+
+/* Prints "error STEP: strerror" (or just "error STEP" with with_errno 0) to whoever listens, then
+ * exits 127 (as a failed exec would). Once `start` is waiting on the exec fifo, the message goes
+ * there too ("e" + text), so that start fails with it. */
+static void vdie(int with_errno, const char *fmt, va_list ap) {
   char buf[1024];
   int saved = errno, n;
-  va_list ap;
-  va_start(ap, fmt);
   n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   if (n < 0 || n >= (int)sizeof buf - 64) n = (int)sizeof buf - 64;
-  n += snprintf(buf + n, sizeof buf - n, ": %s\n", saved ? strerror(saved) : "failed");
+  if (with_errno) n += snprintf(buf + n, sizeof buf - n, ": %s\n", saved ? strerror(saved) : "failed");
+  else n += snprintf(buf + n, sizeof buf - n, "\n");
   int fd = err_fd >= 0 ? err_fd : report_fd >= 0 ? report_fd : 2;
   if (fd == report_fd || fd == 2) { if (write(fd, "error ", 6) < 0) {} }
   if (write(fd, buf, n) < 0) {}
+  if (start_fd >= 0) { if (write(start_fd, "e", 1) < 0 || write(start_fd, buf, n) < 0) {} }
   _exit(127);
 }
 
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vdie(1, fmt, ap);
+}
+
+static void die_plain(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vdie(0, fmt, ap);
+}
+
 static unsigned long long num(const char *s) { return strtoull(s, NULL, 0); }
+
+static void report(const char *fmt, long v);
+#include "hooks.h"
 
 static void read_plan(const char *path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -103,7 +121,7 @@ static void read_plan(const char *path) {
 /* Fills P's scalar fields; ops with side effects (mount, cgroup, setns...) are run later by
  * walking the tokens again, in the order TypeScript wrote them. */
 static void parse_plan(void) {
-  for (int i = 0; i < P.ntok; i++) {
+  for (int i = 0, n; i < P.ntok; i++) {
     char *op = P.tok[i];
     ops[nops++] = i;
 #define ARG(k) (i + (k) < P.ntok ? P.tok[i + (k)] : "")
@@ -129,6 +147,7 @@ static void parse_plan(void) {
     else if (!strcmp(op, "env")) { if (P.envc < MAXV - 1) P.envp[P.envc++] = ARG(1); i += 1; }
     else if (!strcmp(op, "caps")) { P.has_caps = 1; for (int k = 0; k < 5; k++) P.caps[k] = num(ARG(k + 1)); i += 5; }
     else if (!strcmp(op, "seccomp")) P.seccomp_hex = ARG(1), i += 1;
+    else if ((n = hook_op(op, (char *[]){(char *)ARG(1), (char *)ARG(2), (char *)ARG(3)})) >= 0) i += n;
     else if (!strcmp(op, "setns") || !strcmp(op, "uidmap") || !strcmp(op, "gidmap") ||
              !strcmp(op, "cgroup") || !strcmp(op, "rlimit") || !strcmp(op, "sysctl") ||
              !strcmp(op, "mask") || !strcmp(op, "readonly") || !strcmp(op, "symlink") ||
@@ -221,9 +240,11 @@ static void do_mkdev(char **a) {
   char dst[ROOTFS_MAX];
   in_root(dst, a[0]);
   check_inside(dst, a[0]);
-  mode_t mode = (mode_t)num(a[4]) | (a[1][0] == 'b' ? S_IFBLK : S_IFCHR);
+  mode_t mode = (mode_t)num(a[4]) | (a[1][0] == 'b' ? S_IFBLK : a[1][0] == 'p' ? S_IFIFO : S_IFCHR);
   unlink(dst);
   if (mknod(dst, mode, makedev(num(a[2]), num(a[3]))) == 0) {
+    /* mknod applies our umask (0644 for a 0666 /dev/null): set the asked mode exactly. */
+    if (chmod(dst, mode & 07777) < 0) die("chmod device %s (linux.devices[].fileMode)", a[0]);
     if (chown(dst, (uid_t)num(a[5]), (gid_t)num(a[6])) < 0) die("chown device %s", a[0]);
     return;
   }
@@ -256,6 +277,9 @@ static void setup_rootfs(void) {
       if (symlink(t[1], dst) < 0) die("symlink %s", t[2]);
     }
   }
+  /* Mounts done, old root still reachable: the point for prestart, createRuntime and
+   * createContainer hooks (runtime-spec config.md, "POSIX-platform Hooks"). */
+  if (hooksync) sync_hooks();
   if (chdir(P.rootfs) < 0) die("chdir to rootfs %s", P.rootfs);
   if (P.pivot) {
     /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves no
@@ -333,6 +357,29 @@ static void load_seccomp(void) {
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0) die("load seccomp filter (linux.seccomp)");
 }
 
+static void exit_on_signal(int sig) { _exit(128 + sig); }
+
+/* The program to exec, looked up with the container's PATH (not ours). Done before the exec fifo
+ * so that a missing program fails `create`, as with runc, rather than `start`. */
+static const char *find_program(void) {
+  static char full[ROOTFS_MAX];
+  if (P.argc == 0) { errno = EINVAL; die("no process.args"); }
+  if (strchr(P.argv[0], '/')) {
+    if (P.argv[0][0] == '/' && access(P.argv[0], X_OK) < 0) die("exec %s (process.args[0])", P.argv[0]);
+    return P.argv[0];
+  }
+  char *path = NULL;
+  for (int i = 0; i < P.envc; i++) if (!strncmp(P.envp[i], "PATH=", 5)) path = P.envp[i] + 5;
+  char *dirs = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (char *d = dirs ? strtok(dirs, ":") : NULL; d; d = strtok(NULL, ":")) {
+    snprintf(full, sizeof full, "%s/%s", d, P.argv[0]);
+    if (access(full, X_OK) == 0) return full;
+  }
+  errno = ENOENT;
+  die("exec %s (process.args[0], looked up in the container's PATH)", P.argv[0]);
+  return NULL;
+}
+
 /* The process part shared by container init and exec: limits, identity, capabilities,
  * seccomp, then exec. Order matters: rlimits and groups need privileges we drop afterwards. */
 static void finish_and_exec(int fifo_fd) {
@@ -345,15 +392,23 @@ static void finish_and_exec(int fifo_fd) {
       struct rlimit rl = {.rlim_cur = num(t[2]), .rlim_max = num(t[3])};
       if (setrlimit((int)num(t[1]), &rl) < 0) die("setrlimit %s (process.rlimits)", t[1]);
     }
+  const char *program = find_program();
   if (fifo_fd >= 0) {
-    /* `create` stops here until `start` opens the fifo for reading. */
+    /* `create` stops here until `start` opens the fifo for reading. As PID 1 of its namespace,
+     * init only receives the signals it handles: without these handlers a `kill` of a created
+     * container (SIGTERM, say) would be dropped by the kernel. exec resets them to default. */
+    static const int stop_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM};
+    for (size_t k = 0; k < sizeof stop_signals / sizeof *stop_signals; k++) signal(stop_signals[k], exit_on_signal);
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_fd);
     int w = open(path, O_WRONLY | O_CLOEXEC);
     if (w < 0 || write(w, "0", 1) != 1) die("wait for start on exec fifo");
-    close(w);
+    /* Kept open (close-on-exec): `start` reads EOF once the process is exec'd, or "e" and our
+     * error if anything fails before. */
+    start_fd = w;
     close(fifo_fd);
   }
+  run_hooks(HOOK_START_CONTAINER);
   /* Without no_new_privs the kernel only accepts a filter from a process holding
    * CAP_SYS_ADMIN, so load it while we still do; with it, load last (fewer syscalls filtered). */
   if (P.seccomp_hex && !P.nnp) load_seccomp();
@@ -385,20 +440,8 @@ static void finish_and_exec(int fifo_fd) {
   }
   if (P.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("set no_new_privs (process.noNewPrivileges)");
   if (P.cwd && chdir(P.cwd) < 0) die("chdir to %s (process.cwd)", P.cwd);
-  if (P.argc == 0) { errno = EINVAL; die("no process.args"); }
-  /* Resolve the program with the container's PATH, not ours. */
-  char *path = NULL, full[ROOTFS_MAX];
-  for (int i = 0; i < P.envc; i++) if (!strncmp(P.envp[i], "PATH=", 5)) path = P.envp[i] + 5;
   if (P.seccomp_hex && P.nnp) load_seccomp();
-  if (strchr(P.argv[0], '/')) execve(P.argv[0], P.argv, P.envp);
-  else {
-    char *dirs = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    for (char *d = strtok(dirs, ":"); d; d = strtok(NULL, ":")) {
-      snprintf(full, sizeof full, "%s/%s", d, P.argv[0]);
-      if (access(full, X_OK) == 0) { execve(full, P.argv, P.envp); break; }
-    }
-    errno = errno ? errno : ENOENT;
-  }
+  execve(program, P.argv, P.envp);
   die("exec %s (process.args[0])", P.argv[0]);
 }
 
@@ -443,10 +486,20 @@ static void report(const char *fmt, long v) {
   if (write(report_fd, buf, n) < 0) {}
 }
 
-/* Reads the child's error pipe; returns 1 on EOF (exec happened or it is ready), 0 on error text. */
-static int forward_child_errors(int rd, char ready_byte) {
+/* Reads the child's error pipe; returns 1 on EOF (exec happened or it is ready), 0 on error text.
+ * With hook_go >= 0, an "H" from init is a request for the caller's hooks (hooks.h). */
+static int forward_child_errors(int rd, char ready_byte, pid_t child, int hook_go) {
   char buf[1024];
-  ssize_t n = read(rd, buf, sizeof buf - 1);
+  ssize_t n;
+  for (;;) {
+    n = read(rd, buf, sizeof buf - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 1 && buf[0] == 'H' && hook_go >= 0) {
+      if (!answer_hooks(child, hook_go)) return 0;
+      continue;
+    }
+    break;
+  }
   if (n <= 0) return 1;
   if (n == 1 && buf[0] == ready_byte) return 1;
   if (report_fd >= 0) { if (write(report_fd, "error ", 6) < 0 || write(report_fd, buf, n) < 0) {} }
@@ -553,6 +606,7 @@ static int run_container(void) {
     close(gop[1]);
     char go;
     if (read(gop[0], &go, 1) != 1) die("wait for parent setup");
+    hook_go_fd = gop[0];
     if (P.clone_flags & CLONE_NEWUSER) {
       if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) die("become root in user namespace (linux.uidMappings)");
     }
@@ -576,13 +630,15 @@ static int run_container(void) {
   join_cgroups(child);
   write_idmaps(child);
   if (write(gop[1], "g", 1) != 1) die("release child");
+  /* Hooks first: init sends the terminal only after them (the socket buffers it meanwhile). */
+  int ok = forward_child_errors(errp[0], 'R', child, hooksync ? gop[1] : -1);
   close(gop[1]);
-  int master = P.tty && !P.console ? recv_fd(ttyp[0]) : -1;
-  if (!forward_child_errors(errp[0], 'R')) {
+  if (!ok) {
     int status = reap_until(child);
     (void)status;
     return 127;
   }
+  int master = P.tty && !P.console ? recv_fd(ttyp[0]) : -1;
   report("pid %ld\n", child);
   if (report_fd >= 0) close(report_fd);
   report_fd = -1;
@@ -639,7 +695,7 @@ static int run_exec(void) {
   close(gop[1]);
   if (ttyp[1] >= 0) close(ttyp[1]);
   int master = ttyp[0] >= 0 ? recv_fd(ttyp[0]) : -1;
-  if (!forward_child_errors(errp[0], 0)) { reap_until(child); return 127; }
+  if (!forward_child_errors(errp[0], 0, child, -1)) { reap_until(child); return 127; }
   report("pid %ld\n", child);
   if (report_fd >= 0) close(report_fd);
   if (master >= 0) relay_tty(master);

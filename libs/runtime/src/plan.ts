@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { capMask } from './capabilities.js';
 import { ConfigError } from './errors.js';
+import { hookOps, needsHookSync } from './hooks.js';
 import { MS, parseMountOptions, rootPropagation } from './mount-options.js';
 import { compileSeccomp } from './seccomp.js';
 import type { Bundle, Process, Spec } from './spec.js';
@@ -53,6 +54,9 @@ export interface PlanContext {
   readonly fifo?: string | undefined;
   readonly consoleSocket?: string | undefined;
   readonly overlay?: Overlay | undefined;
+  /** Where the caller writes the state JSON for the createContainer and startContainer hooks
+   * (host paths, read by init before pivot_root); needed when config.json has hooks. */
+  readonly hookStateFiles?: { readonly createContainer: string; readonly startContainer: string } | undefined;
 }
 
 class Plan {
@@ -119,8 +123,13 @@ export function containerPlan(bundle: Bundle, ctx: PlanContext): string[] {
   if (hasDev) {
     for (const [path, major, minor] of DEFAULT_DEVICES) p.op('mkdev', path, 'c', major, minor, 0o666, 0, 0);
     for (const [i, d] of (linux.devices ?? []).entries()) {
-      if (!['c', 'b', 'u'].includes(d.type)) throw new ConfigError(`linux.devices[${i}].type`, 'must be c, b or u');
-      p.op('mkdev', d.path, d.type === 'b' ? 'b' : 'c', d.major, d.minor, d.fileMode ?? 0o666, d.uid ?? 0, d.gid ?? 0);
+      const f = `linux.devices[${i}]`;
+      if (typeof d.path !== 'string' || !d.path.startsWith('/')) throw new ConfigError(`${f}.path`, 'must be an absolute path');
+      if (!['c', 'b', 'u', 'p'].includes(d.type)) throw new ConfigError(`${f}.type`, 'must be c, b, u or p');
+      // A fifo has no device number (the spec makes major and minor optional for p only).
+      if (d.type !== 'p' && !(Number.isInteger(d.major) && Number.isInteger(d.minor))) throw new ConfigError(`${f}.major`, `major and minor are required for type ${d.type}`);
+      const [major, minor] = d.type === 'p' ? [0, 0] : [d.major, d.minor];
+      p.op('mkdev', d.path, d.type === 'u' ? 'c' : d.type, major, minor, d.fileMode ?? 0o666, d.uid ?? 0, d.gid ?? 0);
     }
     for (const [target, link] of DEV_LINKS) p.op('symlink', target, link);
   }
@@ -130,6 +139,12 @@ export function containerPlan(bundle: Bundle, ctx: PlanContext): string[] {
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) p.op('sysctl', key, value);
   if (spec.root?.readonly) p.op('rootro');
   if (ctx.fifo) p.op('fifo', ctx.fifo);
+  const hooks = spec.hooks ?? {};
+  if (needsHookSync(hooks)) {
+    if (ctx.hookStateFiles === undefined) throw new ConfigError('hooks', 'hooks need state files (internal: no hookStateFiles given)');
+    p.op('hooksync', ctx.hookStateFiles.createContainer, ctx.hookStateFiles.startContainer);
+    hookOps(hooks, (name, ...args) => p.op(name, ...args));
+  }
   p.op('exitfile', ctx.exitFile);
   if (ctx.oomCounter) p.op('oomfile', ctx.oomCounter.file, ctx.oomCounter.key);
   if (spec.process === undefined) throw new ConfigError('process', 'is required to create a container');

@@ -13,6 +13,7 @@ import type { CgroupLayout, CgroupManager, CgroupStats } from './cgroups/types.j
 import { RuntimeError } from './errors.js';
 import { noopLogger, type RuntimeLogger } from './logger.js';
 import { startHelper, type Started, type StdioSpec } from './helper.js';
+import { runHooks, type HookState, type Hooks } from './hooks.js';
 import { containerPlan, encodePlan, overlayFromAnnotations, type Overlay } from './plan.js';
 import { loadBundle, type Spec } from './spec.js';
 import { isZombieOrGone, processStartTime, writePidFile, StateStore, type ContainerRecord, type ExitRecord, type OciState, type Status } from './state.js';
@@ -92,8 +93,15 @@ export class Runtime {
     const dir = await this.store.claim(id);
     let cgroup: CgroupManager | undefined;
     let initPid = 0;
+    let helperStarted = false;
+    let hooks: Hooks = {};
+    let bundlePath = opts.bundle;
+    let annotations: Record<string, string> = {};
     try {
       const bundle = await loadBundle(opts.bundle);
+      hooks = bundle.spec.hooks ?? {};
+      bundlePath = bundle.path;
+      annotations = bundle.spec.annotations ?? {};
       for (const w of bundle.warnings) this.log.warn({ id }, w);
       const spec = bundle.spec;
       if (spec.process?.terminal && waitForStart && opts.consoleSocket === undefined) {
@@ -110,33 +118,49 @@ export class Runtime {
         fifo: waitForStart ? `${dir}/exec.fifo` : undefined,
         consoleSocket: opts.consoleSocket,
         overlay: opts.overlay ?? overlayFromAnnotations(spec),
+        hookStateFiles: { createContainer: `${dir}/hook-state.creating.json`, startContainer: `${dir}/hook-state.created.json` },
       });
       await writeFile(`${dir}/plan`, encodePlan(tokens));
-      const started = await startHelper('run', `${dir}/plan`, opts.stdio ?? 'inherit', waitForStart ? 'create' : 'run');
-      initPid = started.pid;
-      const rec: ContainerRecord = {
-        id,
-        pid: started.pid,
-        startTime: (await processStartTime(started.pid)) ?? '',
-        shimPid: started.child.pid ?? 0,
-        bundle: bundle.path,
-        rootfs: bundle.rootfs,
-        created: new Date().toISOString(),
-        cgroupPath: cgroup.path,
-        annotations: spec.annotations ?? {},
+      const created = new Date().toISOString();
+      const cgroupDir = cgroup.path;
+      const record = async (pid: number, shimPid: number): Promise<ContainerRecord> => ({
+        id, pid, startTime: (await processStartTime(pid)) ?? '', shimPid, bundle: bundle.path, rootfs: bundle.rootfs, created, cgroupPath: cgroupDir, annotations,
+      });
+      // Init stops before pivot_root: record it (a hook may ask for our state), write the state
+      // the helper hands to createContainer/startContainer hooks, run prestart and createRuntime.
+      const onHooks = async (pid: number, shimPid: number): Promise<void> => {
+        initPid = pid;
+        await this.store.write(await record(pid, shimPid), spec);
+        const state = (status: HookState['status']): HookState => hookState(id, status, pid, bundle.path, annotations);
+        await writeFile(`${dir}/hook-state.creating.json`, JSON.stringify(state('creating')));
+        await writeFile(`${dir}/hook-state.created.json`, JSON.stringify(state('created')));
+        // runc hands these the state as "created", and runtime-tools' hooks_stdin checks it.
+        await runHooks(hooks, 'prestart', state('created'));
+        await runHooks(hooks, 'createRuntime', state('created'));
       };
+      helperStarted = true;
+      const started = await startHelper('run', `${dir}/plan`, opts.stdio ?? 'inherit', waitForStart ? 'create' : 'run', onHooks);
+      initPid = started.pid;
+      const rec = await record(started.pid, started.child.pid ?? 0);
       await this.store.write(rec, spec);
       if (opts.pidFile !== undefined) await writePidFile(opts.pidFile, started.pid);
       if (opts.attach !== true) started.child.unref();
       this.log.debug({ id, pid: started.pid }, waitForStart ? 'created' : 'running');
+      if (!waitForStart) await runHooks(hooks, 'poststart', hookState(id, 'running', started.pid, bundle.path, annotations), this.warner(id));
       return { id, pid: started.pid, exited: this.exitOf(id, started) };
     } catch (err) {
       // Whatever got as far as running must not outlive a failed create.
       if (initPid > 0) this.sys.kill(initPid, 9);
       await cgroup?.destroy().catch(() => undefined);
       await this.store.remove(id);
+      // The lifecycle goes on at "destroy": poststop hooks run (as runc does) once the helper ran.
+      if (helperStarted) await runHooks(hooks, 'poststop', hookState(id, 'stopped', 0, bundlePath, annotations), this.warner(id));
       throw err;
     }
+  }
+
+  private warner(id: string): (msg: string) => void {
+    return (msg) => this.log.warn({ id }, msg);
   }
 
   private async exitOf(id: string, started: Started): Promise<ExitRecord> {
@@ -145,28 +169,45 @@ export class Runtime {
     return (await this.store.exit(id)) ?? { pid: started.pid, exitCode: code, signal: 0, oomKilled: false, finishedAt: Date.now() };
   }
 
-  /** Releases a created container's process: it opens the exec fifo, we read its byte. */
+  /**
+   * Releases a created container's process: it opens the exec fifo and writes "0", runs the
+   * startContainer hooks, and execs; the fifo's write end is close-on-exec, so EOF means the
+   * process runs, and "e" + a message that something failed first (the container is then stopped).
+   */
   async start(id: string): Promise<void> {
     const st = await this.state(id);
     if (st.status !== 'created') throw new RuntimeError('FAILED_PRECONDITION', 'start', `container ${id} is ${st.status}, not created`);
     const fifo = `${this.store.dir(id)}/exec.fifo`;
-    // Non-blocking open so a dead init cannot hang us; then wait for its byte.
+    // Non-blocking open so a dead init cannot hang us; then wait for its byte and EOF.
     const fh = await open(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    let text = '';
     try {
-      const buf = Buffer.alloc(1);
-      for (let i = 0; i < 2000; i++) {
-        const { bytesRead } = await fh.read(buf, 0, 1, null).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'EAGAIN') return { bytesRead: 0 };
+      const buf = Buffer.alloc(4096);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EAGAIN') return { bytesRead: -1 };
           throw err;
         });
-        if (bytesRead === 1) break;
-        if (await isZombieOrGone(st.pid)) throw new RuntimeError('FAILED_PRECONDITION', 'start', `container ${id} exited before start`);
+        if (bytesRead > 0) {
+          text += buf.toString('utf8', 0, bytesRead);
+          continue;
+        }
+        // 0 is "no writer yet" before init's byte, and EOF after it.
+        if (bytesRead === 0 && text !== '') break;
+        if (await isZombieOrGone(st.pid)) {
+          if (text === '') throw new RuntimeError('FAILED_PRECONDITION', 'start', `container ${id} exited before start`);
+          break;
+        }
         await new Promise((r) => setTimeout(r, 1));
       }
     } finally {
       await fh.close();
       await unlink(fifo).catch(() => undefined);
     }
+    const failed = /^0?e([^]*)$/.exec(text);
+    if (failed?.[1] !== undefined) throw new RuntimeError('FAILED_PRECONDITION', 'start', failed[1].trim());
+    const spec = await this.store.spec(id);
+    await runHooks(spec.hooks ?? {}, 'poststart', hookState(id, 'running', st.pid, st.bundle, st.annotations), this.warner(id));
   }
 
   async state(id: string): Promise<OciState> {
@@ -240,14 +281,17 @@ export class Runtime {
   async delete(id: string, force = false): Promise<void> {
     const rec = await this.store.read(id);
     const st = await this.state(id);
-    if ((st.status === 'running' || st.status === 'paused') && !force) {
+    // runtime.md: deleting a container that is not stopped MUST fail (runc deletes a created one).
+    if (st.status !== 'stopped' && !force) {
       throw new RuntimeError('FAILED_PRECONDITION', 'delete', `container ${id} is ${st.status}: stop it first or use --force`);
     }
+    const spec = await this.store.spec(id).catch(() => undefined);
     if (st.status !== 'stopped') this.sys.kill(rec.pid, 9);
     await (await this.cgroup(rec.cgroupPath)).destroy();
     // The shim records the exit and leaves; wait for it so no process outlives delete.
     for (let i = 0; i < 400 && rec.shimPid > 0 && !(await isZombieOrGone(rec.shimPid)); i++) await new Promise((r) => setTimeout(r, 5));
     await this.store.remove(id);
+    await runHooks(spec?.hooks ?? {}, 'poststop', hookState(id, 'stopped', 0, rec.bundle, rec.annotations), this.warner(id));
   }
 
   /** Waits (polling exit.json) until the container stops; for callers that are not the shim's parent. */
@@ -262,4 +306,8 @@ export class Runtime {
   async spec(id: string): Promise<Spec> {
     return this.store.spec(id);
   }
+}
+
+function hookState(id: string, status: HookState['status'], pid: number, bundle: string, annotations: Record<string, string>): HookState {
+  return { ociVersion: OCI_VERSION, id, status, pid, bundle, annotations };
 }

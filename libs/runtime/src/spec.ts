@@ -1,11 +1,14 @@
 /**
  * The subset of the OCI runtime-spec 1.x config.json that tsk reads, and its validation.
- * Unknown or unsupported settings are refused with the field named, never ignored silently
- * (apparmor and selinux labels are the exception: ignored with a warning, as the issue asks).
+ * Settings the spec defines but tsk does not support are refused with the field named (apparmor
+ * and selinux labels are the exception: ignored with a warning, as the issue asks). Properties
+ * the spec does not define are ignored with a warning: runtimes MUST ignore unknown properties
+ * (config.md, "Extensibility").
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { checkHooks, type Hooks } from './hooks.js';
 
 export interface Mount {
   destination: string;
@@ -96,7 +99,7 @@ export interface Spec {
   mounts?: Mount[];
   linux?: Linux;
   annotations?: Record<string, string>;
-  hooks?: Record<string, unknown>;
+  hooks?: Hooks;
 }
 
 /** A bundle whose config has been read and checked; `rootfs` is absolute. */
@@ -136,23 +139,42 @@ const KNOWN_LINUX = new Set([
   'namespaces', 'uidMappings', 'gidMappings', 'resources', 'cgroupsPath', 'devices', 'maskedPaths',
   'readonlyPaths', 'rootfsPropagation', 'sysctl', 'seccomp', 'mountLabel',
 ]);
+/** Defined by runtime-spec 1.x but without effect here: refused when set, so nobody relies on them. */
+const UNSUPPORTED_TOP = new Set(['vm']);
+const UNSUPPORTED_LINUX = new Set(['intelRdt', 'personality', 'timeOffsets', 'memoryPolicy', 'netDevices']);
+const UNSUPPORTED_PROCESS = new Set(['ioPriority', 'scheduler', 'execCPUAffinity']);
+/** Other platforms' sections: meaningless on Linux, ignored without a word (as runc does). */
+const OTHER_PLATFORMS = new Set(['windows', 'solaris', 'zos']);
+
+/** Refuses spec-defined settings tsk lacks; warns about (and otherwise ignores) unknown ones. */
+function checkKeys(obj: Record<string, unknown>, prefix: string, known: ReadonlySet<string> | undefined, unsupported: ReadonlySet<string>, warnings: string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (unsupported.has(key)) {
+      if (obj[key] === undefined || obj[key] === null) continue;
+      throw new ConfigError(`${prefix}${key}`, 'not supported by tsk-runtime');
+    }
+    if (known === undefined || known.has(key) || (prefix === '' && OTHER_PLATFORMS.has(key))) continue;
+    warnings.push(`${prefix}${key} is not a runtime-spec property tsk-runtime knows: ignored`);
+  }
+}
 
 /** Checks shape and support; throws ConfigError naming the first field at fault. */
 export function checkSpec(bundlePath: string, raw: unknown): Bundle {
   if (!isObject(raw)) throw new ConfigError('config.json', 'must be a JSON object');
   const warnings: string[] = [];
-  for (const key of Object.keys(raw)) if (!KNOWN_TOP.has(key)) throw new ConfigError(key, 'not supported by tsk-runtime');
+  checkKeys(raw, '', KNOWN_TOP, UNSUPPORTED_TOP, warnings);
   if (typeof raw['ociVersion'] !== 'string' || !raw['ociVersion'].startsWith('1.')) {
     throw new ConfigError('ociVersion', `must be a 1.x version, got ${JSON.stringify(raw['ociVersion'])}`);
   }
   const spec = raw as unknown as Spec;
-  if (spec.hooks !== undefined && Object.keys(spec.hooks).length > 0) throw new ConfigError('hooks', 'hooks are not supported');
+  spec.hooks = checkHooks(raw['hooks']);
   if (!isObject(spec.root) || typeof spec.root.path !== 'string') throw new ConfigError('root.path', 'is required');
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(bundlePath, spec.root.path);
   const p = spec.process;
   if (p !== undefined) {
     if (!Array.isArray(p.args) || p.args.length === 0) throw new ConfigError('process.args', 'must hold at least the program');
     if (typeof p.cwd !== 'string' || !p.cwd.startsWith('/')) throw new ConfigError('process.cwd', 'must be an absolute path');
+    checkKeys(p as unknown as Record<string, unknown>, 'process.', undefined, UNSUPPORTED_PROCESS, warnings);
     if (p.apparmorProfile) warnings.push('process.apparmorProfile is ignored (no AppArmor support)');
     if (p.selinuxLabel) warnings.push('process.selinuxLabel is ignored (no SELinux support)');
   }
@@ -162,7 +184,7 @@ export function checkSpec(bundlePath: string, raw: unknown): Bundle {
     }
   });
   const linux = spec.linux ?? {};
-  for (const key of Object.keys(linux)) if (!KNOWN_LINUX.has(key)) throw new ConfigError(`linux.${key}`, 'not supported by tsk-runtime');
+  checkKeys(linux as Record<string, unknown>, 'linux.', KNOWN_LINUX, UNSUPPORTED_LINUX, warnings);
   if (linux.mountLabel) warnings.push('linux.mountLabel is ignored (no SELinux support)');
   const seen = new Set<string>();
   (linux.namespaces ?? []).forEach((ns, i) => {
