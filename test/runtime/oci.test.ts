@@ -1,0 +1,97 @@
+/**
+ * runtime-spec points that the runtime-tools validation suite found wrong, on the real kernel:
+ * kill and delete of a created container, fifo devices and exact device modes, soft rlimits,
+ * unknown properties.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCollect, setupEnv, sh, sleep, type Env } from './_fixture.js';
+
+let env: Env;
+beforeAll(() => {
+  env = setupEnv();
+});
+afterAll(async () => {
+  await env.cleanup();
+});
+
+const gone = (pid: number): boolean => !existsSync(`/proc/${pid}`) || /\) Z/.test(spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).stdout);
+
+describe('a created container', () => {
+  it('is stopped by kill with SIGTERM before start (init handles it while it waits on the fifo)', async () => {
+    const id = env.track('kill-created');
+    const c = await env.rt.create(id, { bundle: env.bundle('kill-created', sh('echo never')), stdio: 'ignore' });
+    expect((await env.rt.state(id)).status).toBe('created');
+    await env.rt.kill(id, 'SIGTERM');
+    for (let i = 0; i < 200 && (await env.rt.state(id)).status !== 'stopped'; i++) await sleep(10);
+    expect(await env.rt.state(id)).toMatchObject({ status: 'stopped', exitCode: 128 + 15 });
+    expect(gone(c.pid)).toBe(true);
+    await env.rt.delete(id);
+  });
+
+  it('is not deleted without --force (it is not stopped), and is with it', async () => {
+    const id = env.track('delete-created');
+    const c = await env.rt.create(id, { bundle: env.bundle('delete-created', sh('echo never')), stdio: 'ignore' });
+    await expect(env.rt.delete(id)).rejects.toThrow(/is created: stop it first or use --force/);
+    expect((await env.rt.state(id)).status).toBe('created');
+    const t0 = Date.now();
+    await env.rt.delete(id, true);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(existsSync(`${env.root}/${id}`)).toBe(false);
+    expect(gone(c.pid)).toBe(true);
+  });
+
+  it('fails create, not start, when the program does not exist', async () => {
+    const id = env.track('no-program');
+    await expect(env.rt.create(id, { bundle: env.bundle('no-program', (s) => void (s.process!.args = ['no-such-program'])), stdio: 'ignore' }))
+      .rejects.toThrow(/exec no-such-program \(process.args\[0\], looked up in the container's PATH\)/);
+    expect(existsSync(`${env.root}/${id}`)).toBe(false);
+  });
+});
+
+describe('linux.devices', () => {
+  it('makes fifo (p) devices, and every node with exactly its fileMode, uid and gid', async () => {
+    const b = env.bundle('devices', (s) => {
+      s.process!.args = ['sh', '-c', 'stat -c "%F %a %u %g" /dev/fifo /dev/mynull /dev/null; echo hi > /dev/mynull'];
+      s.linux!.devices = [
+        { path: '/dev/fifo', type: 'p', fileMode: 0o660, uid: 1, gid: 2 },
+        { path: '/dev/mynull', type: 'c', major: 1, minor: 3, fileMode: 0o666 },
+      ];
+    });
+    const { code, out } = await runCollect(env, 'devices', b);
+    expect(out).toBe('fifo 660 1 2\ncharacter special file 666 0 0\ncharacter special file 666 0 0\n');
+    expect(code).toBe(0);
+  });
+});
+
+describe('process.rlimits', () => {
+  it('applies the soft and hard limits as asked (RLIMIT_NOFILE 3000/4000)', async () => {
+    const b = env.bundle('rlimits', (s) => {
+      s.process!.args = ['sh', '-c', 'ulimit -Sn; ulimit -Hn; grep "open files" /proc/self/limits'];
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 3000, hard: 4000 }];
+    });
+    const { code, out } = await runCollect(env, 'rlimits', b);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^3000\n4000\nMax open files +3000 +4000 +files/);
+  });
+});
+
+describe('config.json properties', () => {
+  it('ignores an unknown property with a warning, and refuses a spec-defined one it lacks', () => {
+    const b = env.bundle('unknown', (s) => {
+      (s as unknown as Record<string, unknown>)['unknown'] = 'x';
+      s.process!.args = ['true'];
+    });
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, '--root', env.root, ...args], { encoding: 'utf8', timeout: 30_000 });
+    const ok = cli('run', '-b', b, env.track('unknown'));
+    expect(ok.stderr).toContain('unknown is not a runtime-spec property tsk-runtime knows: ignored');
+    expect(ok.status).toBe(0);
+    const b2 = env.bundle('intelrdt', (s) => {
+      (s.linux as Record<string, unknown>)['intelRdt'] = { closID: 'x' };
+    });
+    const bad = cli('run', '-b', b2, env.track('intelrdt'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('linux.intelRdt: not supported by tsk-runtime');
+  });
+});
