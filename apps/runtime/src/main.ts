@@ -4,6 +4,7 @@
  * Flags are parsed here and handed to the library; nothing else lives in this file.
  * Exit status: the container's for a foreground `run`/`exec`, 1 with a one-line message on error.
  */
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { execInContainer, Runtime, type Process, type RuntimeLogger } from '@tsk/runtime';
@@ -35,7 +36,7 @@ let logger: RuntimeLogger = warnLogger;
 async function setupLogging(): Promise<void> {
   const g = program.opts<GlobalOpts>();
   if (!g.debug && !g.log && process.env['TSK_LOG_LEVEL'] === undefined) return;
-  const [{ createLogger, levelFromEnv }, { createWriteStream }] = await Promise.all([import('@tsk/log'), import('node:fs')]);
+  const { createLogger, levelFromEnv } = await import('@tsk/log');
   logger = createLogger({
     name: 'tsk-runtime',
     level: g.debug ? 'debug' : levelFromEnv('warn'),
