@@ -1,9 +1,12 @@
 /**
  * `npm run bench -- runtime [--n N] [--density N]`: runc against tsk-runtime on the same busybox
- * bundle, in one run. Paths: `runc run`, `tsk-runtime run` (the CLI, a fresh Node each time) and
- * the library (one warm Node process, as the node agent uses it). Workloads: /bin/true start to
- * exit (incl. delete), and create-to-running of `sleep`. Then the density of N sleep containers:
- * what each costs outside its own processes (the shim's PSS and USS).
+ * bundle, in one run. Paths: `runc run`, `tsk-runtime run` (the CLI, a fresh Node each time,
+ * executed as OCI callers such as podman do: the launcher by its #! line), the same CLI started
+ * as `node tsk-runtime.js` with our environment as is, and the library (one warm Node process, as
+ * the node agent uses it). Workloads: /bin/true start to exit (incl. delete), and
+ * create-to-running of `sleep`. For scale, Node's own start (`node -e 0`) with and without
+ * NODE_EXTRA_CA_CERTS. Then the density of N sleep containers: what each costs outside its own
+ * processes (the shim's PSS and USS).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,9 +17,9 @@ import { Runtime } from '@tsk/runtime';
 
 const CLI = fileURLToPath(new URL('../../apps/runtime/bin/tsk-runtime.js', import.meta.url));
 
-function run(cmd: string, args: string[]): Promise<number> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { stdio: 'ignore' });
+    const c = spawn(cmd, args, { stdio: 'ignore', env });
     c.once('error', reject);
     c.once('exit', (code) => resolve(code ?? -1));
   });
@@ -88,13 +91,17 @@ export default async function bench(args: string[]): Promise<void> {
   const rt = new Runtime({ root: `${dir}/lib`, logger: silentLogger(), cgroupParent: '/tsk-bench' });
   const trueB = makeBundle(dir, ['true']);
   const sleepB = makeBundle(dir, ['sleep', '1000']);
-  const results: Record<string, Record<string, number[]>> = { 'run /bin/true': {}, 'create to running': {} };
+  const results: Record<string, Record<string, number[]>> = { 'run /bin/true': {}, 'create to running': {}, 'for scale': {} };
+  const { NODE_EXTRA_CA_CERTS: _certs, ...envWithoutCerts } = process.env;
+  const cli = (args: string[]): Promise<number> => run(CLI, ['--root', tskRoot, ...args]);
+  const nodeCli = (args: string[]): Promise<number> => run(process.execPath, [CLI, '--root', tskRoot, ...args]);
   const add = (w: string, path: string, ms: number): void => void (results[w]![path] ??= []).push(ms);
   try {
     for (let i = 0; i < n; i++) {
       // Interleaved so that machine noise hits every path alike.
       add('run /bin/true', 'runc', await timed(() => run('runc', ['--root', runcRoot, 'run', '-b', trueB, `t${i}`])));
-      add('run /bin/true', 'tsk-runtime CLI', await timed(() => run(process.execPath, [CLI, '--root', tskRoot, 'run', '-b', trueB, `t${i}`])));
+      add('run /bin/true', 'tsk-runtime CLI', await timed(() => cli(['run', '-b', trueB, `t${i}`])));
+      add('run /bin/true', 'node tsk-runtime.js', await timed(() => nodeCli(['run', '-b', trueB, `u${i}`])));
       add('run /bin/true', 'tsk library (warm)', await timed(async () => {
         const c = await rt.run(`t${i}`, { bundle: trueB, stdio: 'ignore', attach: true });
         await c.exited;
@@ -106,20 +113,27 @@ export default async function bench(args: string[]): Promise<void> {
       }));
       await run('runc', ['--root', runcRoot, 'delete', '-f', `s${i}`]);
       add('create to running', 'tsk-runtime CLI', await timed(async () => {
-        await run(process.execPath, [CLI, '--root', tskRoot, 'create', '-b', sleepB, `s${i}`]);
-        await run(process.execPath, [CLI, '--root', tskRoot, 'start', `s${i}`]);
+        await cli(['create', '-b', sleepB, `s${i}`]);
+        await cli(['start', `s${i}`]);
       }));
-      await run(process.execPath, [CLI, '--root', tskRoot, 'delete', '-f', `s${i}`]);
+      await cli(['delete', '-f', `s${i}`]);
+      add('create to running', 'node tsk-runtime.js', await timed(async () => {
+        await nodeCli(['create', '-b', sleepB, `v${i}`]);
+        await nodeCli(['start', `v${i}`]);
+      }));
+      await nodeCli(['delete', '-f', `v${i}`]);
       add('create to running', 'tsk library (warm)', await timed(async () => {
         await rt.create(`s${i}`, { bundle: sleepB, stdio: 'ignore' });
         await rt.start(`s${i}`);
       }));
       await rt.delete(`s${i}`, true);
+      add('for scale', 'node -e 0', await timed(() => run(process.execPath, ['-e', '0'])));
+      add('for scale', 'node -e 0, no CA env', await timed(() => run(process.execPath, ['-e', '0'], envWithoutCerts)));
     }
     const lines = [`tsk-runtime vs runc (${execFileSync('runc', ['--version'], { encoding: 'utf8' }).split('\n')[0]}), busybox bundle from runc spec, n=${n}, medians`, ''];
     lines.push(`${'workload'.padEnd(20)}${'path'.padEnd(22)}${'median ms'.padStart(10)}${'vs runc'.padStart(10)}`);
     for (const [w, paths] of Object.entries(results)) {
-      const base = median(paths['runc'] ?? []);
+      const base = median(paths['runc'] ?? results['run /bin/true']?.['runc'] ?? []);
       for (const [p, xs] of Object.entries(paths)) {
         lines.push(`${w.padEnd(20)}${p.padEnd(22)}${median(xs).toFixed(1).padStart(10)}${`${(median(xs) / base).toFixed(2)}x`.padStart(10)}`);
       }
