@@ -502,8 +502,11 @@ static int forward_child_errors(int rd, char ready_byte, pid_t child, int hook_g
   }
   if (n <= 0) return 1;
   if (n == 1 && buf[0] == ready_byte) return 1;
-  if (report_fd >= 0) { if (write(report_fd, "error ", 6) < 0 || write(report_fd, buf, n) < 0) {} }
-  else if (write(2, buf, n) < 0) {}
+  /* Ready, then failed before we read: the error follows the ready byte. */
+  char *text = buf;
+  if (ready_byte && buf[0] == ready_byte) text++, n--;
+  if (report_fd >= 0) { if (write(report_fd, "error ", 6) < 0 || write(report_fd, text, n) < 0) {} }
+  else if (write(2, text, n) < 0) {}
   return 0;
 }
 
@@ -589,7 +592,8 @@ static int run_container(void) {
     if (ttyp[1] < 0 || connect(ttyp[1], (struct sockaddr *)&addr, sizeof addr) < 0) die("connect console socket %s (--console-socket)", P.console);
   } else if (P.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ttyp) < 0) die("socketpair");
   /* The exec fifo is made here rather than in Node, which has no mkfifo. */
-  if (P.fifo && ((mkfifo(P.fifo, 0622) < 0 && errno != EEXIST) || (fifo_fd = open(P.fifo, O_PATH | O_CLOEXEC)) < 0))
+  /* chmod: mkfifo applies our umask, and a mapped root (user namespace) opens it as "other". */
+  if (P.fifo && ((mkfifo(P.fifo, 0622) < 0 && errno != EEXIST) || chmod(P.fifo, 0622) < 0 || (fifo_fd = open(P.fifo, O_PATH | O_CLOEXEC)) < 0))
     die("make exec fifo %s", P.fifo);
   join_setns();
   long ooms_before = oom_kills();
