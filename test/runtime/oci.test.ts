@@ -42,6 +42,21 @@ describe('a created container', () => {
     expect(gone(c.pid)).toBe(true);
   });
 
+  it('starts in a user namespace (the mapped root opens the exec fifo)', async () => {
+    const id = env.track('userns-created');
+    const b = env.bundle('userns-created', (s) => {
+      s.process!.args = ['true'];
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 210000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 210000, size: 65536 }];
+    });
+    await env.rt.create(id, { bundle: b, stdio: 'ignore' });
+    await env.rt.start(id);
+    for (let i = 0; i < 200 && (await env.rt.state(id)).status !== 'stopped'; i++) await sleep(10);
+    expect(await env.rt.state(id)).toMatchObject({ status: 'stopped', exitCode: 0 });
+    await env.rt.delete(id);
+  });
+
   it('fails create, not start, when the program does not exist', async () => {
     const id = env.track('no-program');
     await expect(env.rt.create(id, { bundle: env.bundle('no-program', (s) => void (s.process!.args = ['no-such-program'])), stdio: 'ignore' }))
