@@ -393,6 +393,8 @@ static void finish_and_exec(int fifo_fd) {
       if (setrlimit((int)num(t[1]), &rl) < 0) die("setrlimit %s (process.rlimits)", t[1]);
     }
   const char *program = find_program();
+  /* Ready: everything that can fail before `start` has been done; `create` returns. */
+  if (fifo_fd >= 0 && write(err_fd, "R", 1) != 1) die("report ready");
   if (fifo_fd >= 0) {
     /* `create` stops here until `start` opens the fifo for reading. As PID 1 of its namespace,
      * init only receives the signals it handles: without these handlers a `kill` of a created
@@ -625,7 +627,6 @@ static int run_container(void) {
     if (P.rootfs) setup_rootfs();
     if (ttyp[1] >= 0) setup_tty(ttyp[1]);
     if (ttyp[0] >= 0) close(ttyp[0]);
-    if (fifo_fd >= 0 && write(err_fd, "R", 1) != 1) die("report ready");
     finish_and_exec(fifo_fd);
   }
   close(errp[1]);
