@@ -4,8 +4,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from './errors.js';
 
@@ -18,11 +17,12 @@ export function helperPath(): string {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }
-  try {
-    const path = join(dirname(createRequire(import.meta.url).resolve('@tsk/runtime')), 'tsk-nsexec');
+  // Looked up as Node finds packages (node_modules of every parent), without resolving the
+  // package's exports: a few stat calls instead of ~1.5 ms at every CLI start.
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const path = `${dir}/node_modules/@tsk/runtime/dist/tsk-nsexec`;
     if (existsSync(path)) return path;
-  } catch {
-    /* not installed as a package */
+    if (dirname(dir) === dir) break;
   }
   throw new RuntimeError('FAILED_PRECONDITION', 'helper', 'dist/tsk-nsexec is missing: run `npm run build` (it compiles libs/runtime/native/nsexec.c with gcc)');
 }
@@ -35,6 +35,8 @@ export interface Started {
   readonly pid: number;
   /** Resolves with the helper's exit code once it exits. */
   readonly exited: Promise<number>;
+  /** The helper left at once, handing the process to a subreaper caller (native/handoff.h). */
+  readonly handedOff: boolean;
 }
 
 /**
@@ -81,5 +83,5 @@ export async function startHelper(mode: 'run' | 'exec', planFile: string, stdio:
     const reason = /^error (.*)$/m.exec(text)?.[1] ?? `helper exited without reporting (${text.trim() || 'no output'})`;
     throw new RuntimeError('FAILED_PRECONDITION', step, reason);
   }
-  return { child, pid: Number(match[1]), exited };
+  return { child, pid: Number(match[1]), exited, handedOff: /^handoff$/m.test(text) };
 }
