@@ -23,7 +23,8 @@ export { reconcileJob, JobReasons, BACKOFF_BASE_MS, BACKOFF_MAX_MS, type JobInpu
 export { planGarbageCollection, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type GcObject, type GarbageCollectionInput } from './gc/gc.js';
 
 // Node lifecycle and drain
-export { reconcileNodeLifecycle, lastHeardFrom, type NodeLifecycleInput } from './nodelifecycle/node-lifecycle.js';
+export { reconcileNodeLifecycle, lastHeardFrom, evictionsHeld, type NodeLifecycleInput } from './nodelifecycle/node-lifecycle.js';
+export { HeartbeatObserver } from './nodelifecycle/observer.js';
 export { DEFAULT_NODE_LIFECYCLE_SETTINGS, TaintKeys, defaultNotReadyTolerations, type NodeLifecycleSettings } from './nodelifecycle/settings.js';
 export { planDrain, type DrainInput, type DrainPlan, type DrainBlocked } from './nodelifecycle/drain.js';
 

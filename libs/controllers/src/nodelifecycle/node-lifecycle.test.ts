@@ -21,7 +21,8 @@ describe('reconcileNodeLifecycle', () => {
     const n = node('n1');
     n.status!.conditions!.push({ type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' });
     const pods = [pod('web-1', { node: 'n1', readyAt: 0 }), pod('web-2', { node: 'n2', readyAt: 0 })];
-    const actions = reconcileNodeLifecycle({ nodes: [n], leases: [lease('n1', 2)], pods, now: at(10) });
+    // n2 stays healthy: with every node down, evictions would be held (full disruption).
+    const actions = reconcileNodeLifecycle({ nodes: [n, node('n2')], leases: [lease('n1', 2), lease('n2', 9)], pods, now: at(10) });
     const [conditions] = actionsOf(actions, 'SetNodeConditions');
     expect(conditions?.conditions).toEqual([
       expect.objectContaining({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: stamp(10) }),
@@ -48,7 +49,7 @@ describe('reconcileNodeLifecycle', () => {
     const n = node('n1', { ready: 'Unknown', taints: [UNREACHABLE] });
     n.status!.conditions![0]!.reason = 'NodeStatusUnknown';
     const p = pod('web-1', { node: 'n1', readyAt: 0, ...(tolerations !== undefined ? { tolerations } : {}) });
-    const actions = reconcileNodeLifecycle({ nodes: [n], leases: [lease('n1', 2)], pods: [p], now: at(when) });
+    const actions = reconcileNodeLifecycle({ nodes: [n, node('n2')], leases: [lease('n1', 2), lease('n2', when - 1)], pods: [p], now: at(when) });
     expect(actionsOf(actions, 'DeletePod').map((d) => d.name)).toEqual(evicted ? ['web-1'] : []);
     if (evicted) expect(actionsOf(actions, 'Event')).toContainEqual(expect.objectContaining({ reason: 'TaintManagerEviction', message: 'Marking for deletion Pod default/web-1' }));
     expect(actionsOf(actions, 'SetNodeTaints')).toEqual([]);

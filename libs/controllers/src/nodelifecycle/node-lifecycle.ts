@@ -23,6 +23,12 @@ export interface NodeLifecycleInput {
   readonly pods: readonly Pod[];
   readonly now: number;
   readonly settings?: Partial<NodeLifecycleSettings>;
+  /**
+   * Per node, when the controller last observed its heartbeat change, by the controller's clock
+   * (HeartbeatObserver). When given, silence is measured from it and the agents' own timestamps
+   * are not compared with this clock; a node missing from it counts as heard from now.
+   */
+  readonly observedAt?: ReadonlyMap<string, number>;
 }
 
 const UNKNOWN_REASON = 'NodeStatusUnknown';
@@ -56,10 +62,11 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput): Action[] {
   }
   const actions: Action[] = [];
   const delays: (number | undefined)[] = [];
+  const placed: { pods: readonly Pod[]; taints: readonly Taint[]; down: boolean }[] = [];
   for (const node of input.nodes) {
     const name = node.metadata?.name ?? '';
     const pods = podsByNode.get(name) ?? [];
-    const heard = lastHeardFrom(node, leases.get(name));
+    const heard = input.observedAt !== undefined ? (input.observedAt.get(name) ?? input.now) : lastHeardFrom(node, leases.get(name));
     const silent = heard === undefined || input.now >= heard + settings.nodeMonitorGracePeriodMs;
     if (!silent) delays.push(heard + settings.nodeMonitorGracePeriodMs - input.now);
 
@@ -81,15 +88,26 @@ export function reconcileNodeLifecycle(input: NodeLifecycleInput): Action[] {
     const readyStatus = conditions?.find((c) => c.type === 'Ready')?.status ?? (hasReady || silent ? nodeReadyStatus(node) : 'True');
     const taints = nextTaints(node, readyStatus, input.now);
     if (taints !== undefined) actions.push({ type: 'SetNodeTaints', name, taints });
-    const effective = taints ?? node.spec?.taints ?? [];
+    placed.push({ pods, taints: taints ?? node.spec?.taints ?? [], down: readyStatus !== 'True' });
+  }
+  // Every node down at once: far likelier that this server lost its network (or the agents their
+  // way to it) than that every machine died, and evicting would only leave every pod Pending.
+  // As Kubernetes' "full disruption" mode, hold evictions until some node is back.
+  const held = placed.length > 0 && placed.every((n) => n.down);
+  for (const { pods, taints, down } of placed) {
     for (const p of pods) {
-      const r = evictionFor(p, effective, settings, input.now, readyStatus !== 'True');
-      if (r.action !== undefined) actions.push(...r.action);
-      delays.push(r.delay);
+      const r = evictionFor(p, taints, settings, input.now, down);
+      if (r.action !== undefined && !held) actions.push(...r.action);
+      delays.push(held ? undefined : r.delay);
     }
   }
   actions.push(...requeueAfter(...delays));
   return actions;
+}
+
+/** True when every node is down, so that reconcileNodeLifecycle holds evictions (see there). */
+export function evictionsHeld(nodes: readonly Node[]): boolean {
+  return nodes.length > 0 && nodes.every((n) => nodeReadyStatus(n) !== 'True');
 }
 
 /** New conditions if they must change: Unknown when silent, back to True when our Unknown is stale. */
