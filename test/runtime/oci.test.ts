@@ -110,3 +110,32 @@ describe('config.json properties', () => {
     expect(bad.stderr).toContain('linux.intelRdt: not supported by tsk-runtime');
   });
 });
+
+const havePython = spawnSync('python3', ['--version']).status === 0;
+
+describe.skipIf(!havePython)('a subreaper caller (as conmon is)', () => {
+  it('gets init handed over on a detached create: it reaps init and reads its exit status', () => {
+    const id = env.track('handoff');
+    const b = env.bundle('handoff', sh('exit 7'));
+    // A child subreaper runs `tsk-runtime create`, then `start`, and waits for init itself.
+    const script = [
+      'import ctypes, os, subprocess, sys',
+      'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER',
+      'node, cli, root, bundle, cid, pidfile = sys.argv[1:]',
+      'subprocess.run([node, cli, "--root", root, "create", "-b", bundle, "--pid-file", pidfile, cid], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)',
+      'pid = int(open(pidfile).read())',
+      'subprocess.run([node, cli, "--root", root, "start", cid], check=True)',
+      'while True:',
+      '    p, status = os.waitpid(-1, 0)',
+      '    if p == pid: break',
+      'print(os.waitstatus_to_exitcode(status))',
+    ].join('\n');
+    const r = spawnSync('python3', ['-c', script, process.execPath, CLI, env.root, b, id, `${env.dir}/handoff.pid`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('7\n');
+    // No exit.json then (the caller has the status), but the container shows stopped.
+    const st = spawnSync(process.execPath, [CLI, '--root', env.root, 'state', id], { encoding: 'utf8' });
+    expect(JSON.parse(st.stdout)).toMatchObject({ status: 'stopped' });
+    expect(spawnSync(process.execPath, [CLI, '--root', env.root, 'delete', id]).status).toBe(0);
+  });
+});

@@ -84,9 +84,24 @@ describe.skipIf(!havePodman)('podman --runtime tsk-runtime', () => {
   it('runs `run --rm IMAGE echo hi` and prints its output', () => {
     const r = podman('run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, ...ULIMITS, IMAGE, 'echo', 'hi');
     expect(r.out).toBe('hi\n');
-    // Known: podman reports exit 255 here (-1 in inspect): conmon waits for the container's init,
-    // but tsk-runtime's shim is its parent and reaps it, so conmon never gets the status.
+    expect(r.code).toBe(0);
     expect(r.err).not.toMatch(/Error:/);
+  });
+
+  // conmon is a child subreaper and reads init's status with waitpid: the shim hands init over
+  // to it (native/handoff.h) instead of staying resident, so exit codes reach podman.
+  it('reports exit codes of run, run -t, inspect and exec', () => {
+    const base = ['--network', 'none', '--cgroup-parent', cgroupParent, ...ULIMITS];
+    expect(podman('run', '--rm', ...base, IMAGE, 'sh', '-c', 'exit 3').code).toBe(3);
+    expect(podman('run', '--rm', '-t', ...base, IMAGE, 'sh', '-c', 'exit 5').code).toBe(5);
+    const name = `tsk-pm-exit-${process.pid}`;
+    expect(podman('run', '-d', '--name', name, ...base, IMAGE, 'sh', '-c', 'sleep 100').code).toBe(0);
+    expect(podman('exec', name, 'sh', '-c', 'exit 4').code).toBe(4);
+    expect(podman('exec', name, 'true').code).toBe(0);
+    expect(podman('kill', name).code).toBe(0);
+    for (let i = 0; i < 50 && podman('inspect', name, '--format', '{{.State.Status}}').out.trim() !== 'exited'; i++) spawnSync('sleep', ['0.1']);
+    expect(podman('inspect', name, '--format', '{{.State.ExitCode}}').out.trim()).toBe('137'); // podman kill sends SIGKILL
+    expect(podman('rm', name).code).toBe(0);
   });
 
   it('runs a detached container through ps, exec, logs, top, pause/unpause, stats, stop and rm', () => {

@@ -55,7 +55,7 @@ struct plan {
   unsigned long clone_flags;
   int cgroupns;
   char *rootfs, *hostname, *domainname, *cwd, *fifo, *exitfile, *oomfile, *oomkey, *console;
-  int tty, nnp, pivot, rootro, oomscore_set, oomscore, has_user, uid, gid, ngroups;
+  int tty, nnp, pivot, rootro, handoff, oomscore_set, oomscore, has_user, uid, gid, ngroups;
   unsigned long propagation;
   gid_t groups[64];
   char *argv[MAXV], *envp[MAXV];
@@ -104,6 +104,8 @@ static void die_plain(const char *fmt, ...) {
 static unsigned long long num(const char *s) { return strtoull(s, NULL, 0); }
 
 static void report(const char *fmt, long v);
+static int handing_off;
+#include "handoff.h"
 #include "hooks.h"
 
 static void read_plan(const char *path) {
@@ -131,6 +133,7 @@ static void parse_plan(void) {
     else if (!strcmp(op, "propagation")) P.propagation = num(ARG(1)), i += 1;
     else if (!strcmp(op, "pivot")) P.pivot = 1;
     else if (!strcmp(op, "rootro")) P.rootro = 1;
+    else if (!strcmp(op, "handoff")) P.handoff = 1;
     else if (!strcmp(op, "hostname")) P.hostname = ARG(1), i += 1;
     else if (!strcmp(op, "domainname")) P.domainname = ARG(1), i += 1;
     else if (!strcmp(op, "cwd")) P.cwd = ARG(1), i += 1;
@@ -645,6 +648,8 @@ static int run_container(void) {
   }
   int master = P.tty && !P.console ? recv_fd(ttyp[0]) : -1;
   report("pid %ld\n", child);
+  /* A subreaper caller takes init over (handoff.h): leave now, init is re-parented to it. */
+  if (handing_off && master < 0) { report("handoff\n", 0); return 0; }
   if (report_fd >= 0) close(report_fd);
   report_fd = -1;
   if (master >= 0) relay_tty(master);
@@ -702,6 +707,7 @@ static int run_exec(void) {
   int master = ttyp[0] >= 0 ? recv_fd(ttyp[0]) : -1;
   if (!forward_child_errors(errp[0], 0, child, -1)) { reap_until(child); return 127; }
   report("pid %ld\n", child);
+  if (handing_off && master < 0) { report("handoff\n", 0); return 0; }
   if (report_fd >= 0) close(report_fd);
   if (master >= 0) relay_tty(master);
   int status = reap_until(child);
@@ -716,8 +722,10 @@ int main(int argc, char **argv) {
   if (fcntl(3, F_GETFD) >= 0) { report_fd = 3; fcntl(3, F_SETFD, FD_CLOEXEC); }
   read_plan(argv[2]);
   parse_plan();
+  /* Probe before we become a subreaper ourselves (the probe's orphan would come to us). */
+  handing_off = P.handoff && caller_is_subreaper();
   /* Orphans of the container (when it shares our PID namespace) become ours to reap. */
-  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  if (!handing_off) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* The shim outlives whoever started it: its own session, deaf to the terminal's signals. */
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);

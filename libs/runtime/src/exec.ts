@@ -58,7 +58,7 @@ export async function execInContainer(rt: Runtime, id: string, opts: ExecOptions
   const rec = await rt.store.read(id);
   const cgroup = await rt.cgroup(rec.cgroupPath);
   const plan = `${rt.store.dir(id)}/exec-${randomBytes(6).toString('hex')}.plan`;
-  await writeFile(plan, encodePlan(execPlan(spec, st.pid, cgroup.procsFiles(), proc, opts.consoleSocket)));
+  await writeFile(plan, encodePlan(execPlan(spec, st.pid, cgroup.procsFiles(), proc, opts.consoleSocket, opts.detach === true && rt.handOffToSubreaper)));
   try {
     const started = await startHelper('exec', plan, opts.stdio ?? 'inherit', 'exec');
     if (opts.pidFile !== undefined) await writePidFile(opts.pidFile, started.pid);

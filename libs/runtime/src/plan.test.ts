@@ -130,3 +130,12 @@ describe('execPlan', () => {
     expect(joined.at(-1)).toBe('/proc/42/ns/mnt');
   });
 });
+
+describe('handoff', () => {
+  it('lets the shim hand off only when asked (detached create/run, detached exec)', () => {
+    expect(containerPlan(checkSpec('/b', runcSpec()), ctx)).not.toContain('handoff');
+    expect(containerPlan(checkSpec('/b', runcSpec()), { ...ctx, handOff: true })).toContain('handoff');
+    expect(execPlan(runcSpec(), 42, [], { args: ['ls'], cwd: '/' }, undefined)).not.toContain('handoff');
+    expect(execPlan(runcSpec(), 42, [], { args: ['ls'], cwd: '/' }, undefined, true)[0]).toBe('handoff');
+  });
+});

@@ -57,6 +57,8 @@ export interface PlanContext {
   /** Where the caller writes the state JSON for the createContainer and startContainer hooks
    * (host paths, read by init before pivot_root); needed when config.json has hooks. */
   readonly hookStateFiles?: { readonly createContainer: string; readonly startContainer: string } | undefined;
+  /** The shim may leave once init is created when the caller is a child subreaper (native/handoff.h). */
+  readonly handOff?: boolean | undefined;
 }
 
 class Plan {
@@ -139,6 +141,7 @@ export function containerPlan(bundle: Bundle, ctx: PlanContext): string[] {
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) p.op('sysctl', key, value);
   if (spec.root?.readonly) p.op('rootro');
   if (ctx.fifo) p.op('fifo', ctx.fifo);
+  if (ctx.handOff) p.op('handoff');
   const hooks = spec.hooks ?? {};
   if (needsHookSync(hooks)) {
     if (ctx.hookStateFiles === undefined) throw new ConfigError('hooks', 'hooks need state files (internal: no hookStateFiles given)');
@@ -197,8 +200,9 @@ export function addProcess(p: { op(name: string, ...args: Array<string | number>
 }
 
 /** Plan for `exec`: join every namespace of the running init and its cgroup, then run `proc`. */
-export function execPlan(spec: Spec, initPid: number, cgroupProcs: readonly string[], proc: Process, consoleSocket: string | undefined): string[] {
+export function execPlan(spec: Spec, initPid: number, cgroupProcs: readonly string[], proc: Process, consoleSocket: string | undefined, handOff = false): string[] {
   const p = new Plan();
+  if (handOff) p.op('handoff');
   const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
   for (const [type, file] of NS_FILES) if (types.has(type)) p.op('setns', `/proc/${initPid}/ns/${file}`, CLONE_FLAGS[type] ?? 0);
   for (const file of cgroupProcs) p.op('cgroup', file);

@@ -29,6 +29,14 @@ export interface RuntimeOptions {
   readonly cgroupLayout?: CgroupLayout;
   /** Parent of containers' cgroups when config.json has no linux.cgroupsPath. */
   readonly cgroupParent?: string;
+  /**
+   * For a detached create/run/exec: when the caller of this process is a child subreaper (conmon,
+   * containerd's shim), the shim hands the container's init to it instead of staying resident,
+   * as runc does, so that the caller reaps it and gets its exit status (no exit.json is written
+   * then). Default true; a long-running user of the library whose parent may be a subreaper
+   * (an agent under `systemd --user`) should set false to keep exit records.
+   */
+  readonly handOffToSubreaper?: boolean;
 }
 
 export interface CreateOptions {
@@ -63,6 +71,7 @@ export function parseSignal(value: string | number): number {
 
 export class Runtime {
   readonly store: StateStore;
+  readonly handOffToSubreaper: boolean;
   private readonly log: RuntimeLogger;
   private readonly sys: Syscalls;
   private layout: CgroupLayout | undefined;
@@ -72,6 +81,7 @@ export class Runtime {
     this.log = (options.logger ?? noopLogger).child({ component: 'runtime' });
     this.sys = options.syscalls ?? new LinuxSyscalls();
     this.layout = options.cgroupLayout;
+    this.handOffToSubreaper = options.handOffToSubreaper ?? true;
   }
 
   async cgroup(cgroupPath: string): Promise<CgroupManager> {
@@ -118,6 +128,7 @@ export class Runtime {
         fifo: waitForStart ? `${dir}/exec.fifo` : undefined,
         consoleSocket: opts.consoleSocket,
         overlay: opts.overlay ?? overlayFromAnnotations(spec),
+        handOff: opts.attach !== true && this.handOffToSubreaper,
         hookStateFiles: { createContainer: `${dir}/hook-state.creating.json`, startContainer: `${dir}/hook-state.created.json` },
       });
       await writeFile(`${dir}/plan`, encodePlan(tokens));
@@ -141,7 +152,8 @@ export class Runtime {
       helperStarted = true;
       const started = await startHelper('run', `${dir}/plan`, opts.stdio ?? 'inherit', waitForStart ? 'create' : 'run', onHooks);
       initPid = started.pid;
-      const rec = await record(started.pid, started.child.pid ?? 0);
+      // A handed-off shim is gone already: no pid of ours to wait for in delete.
+      const rec = await record(started.pid, started.handedOff ? 0 : (started.child.pid ?? 0));
       await this.store.write(rec, spec);
       if (opts.pidFile !== undefined) await writePidFile(opts.pidFile, started.pid);
       if (opts.attach !== true) started.child.unref();
