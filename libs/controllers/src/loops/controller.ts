@@ -16,8 +16,11 @@ export interface ControllerOptions {
   readonly name: string;
   readonly logger: Logger;
   readonly applier: Applier;
-  /** The actions for `key` on the current caches; [] when the object is gone. */
-  readonly reconcile: (key: string, now: number) => readonly Action[];
+  /**
+   * The actions for `key` on the current caches; [] when the object is gone. Pure reconcilers
+   * answer at once; one that must check something live first (the node lifecycle) may await.
+   */
+  readonly reconcile: (key: string, now: number) => readonly Action[] | Promise<readonly Action[]>;
   /** Workers running at once (one per key at a time). Default 2. */
   readonly workers?: number;
   /** Enqueue these keys every this many ms regardless of events (0 = never). */
@@ -96,7 +99,7 @@ export class Controller {
     this.metrics.syncs++;
     let actions: readonly Action[];
     try {
-      actions = this.options.reconcile(key, Date.now());
+      actions = await this.options.reconcile(key, Date.now());
     } catch (err) {
       // A reconciler bug must not kill the worker; back off so it does not spin either.
       this.metrics.failures++;
