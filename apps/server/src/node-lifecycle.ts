@@ -7,10 +7,9 @@
  */
 import { ConflictError, NotFoundError, type Lease, type Node, type Pod } from '@tsk/api';
 import { NODE_LEASE_NAMESPACE } from '@tsk/agent';
-import { type ApiClient, type InformerFactory, type Informer } from '@tsk/client';
+import { EventRecorder, type ApiClient, type InformerFactory, type Informer } from '@tsk/client';
 import { reconcileNodeLifecycle, type Action, type NodeLifecycleSettings } from '@tsk/controllers';
 import { type Logger } from '@tsk/log';
-import { EventRecorder } from '@tsk/scheduler';
 
 /** Kubernetes' nodeMonitorPeriod is 5 s; 1 s keeps detection within the 30 s heal budget. */
 const MONITOR_PERIOD_MS = 1_000;
@@ -131,7 +130,7 @@ export class NodeLifecycleLoop {
               type: a.eventType,
               reason: a.reason,
               message: a.message,
-              involved: { kind: a.involvedObject.kind, namespace: a.involvedObject.namespace === '' ? 'default' : a.involvedObject.namespace, name: a.involvedObject.name, uid: a.involvedObject.uid ?? '' },
+              involvedObject: a.involvedObject,
             });
             break;
           default:

@@ -12,3 +12,5 @@ export { laterVersion } from './watch.js';
 export { FakeObjectsServer, type FakeServerOptions } from './fake-server.js';
 export * from './types.js';
 export { Limiter } from './limiter.js';
+export { EventRecorder, eventTimestamp, DEFAULT_EVENT_QPS, type EventRecorderOptions, type EventRecorderMetrics, type RecordedEvent } from './events.js';
+export { type CorrelatorOptions } from './event-correlator.js';

@@ -1,20 +1,19 @@
 import { ConflictError, type Event, type Pod, type ReplicaSet } from '@tsk/api';
-import { connect, FakeObjectsServer, type ApiClient } from '@tsk/client';
+import { connect, EventRecorder, FakeObjectsServer, type ApiClient } from '@tsk/client';
 import { silentLogger } from '@tsk/log';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Action } from '../actions.js';
 import { Applier, withDefaultTolerations } from './applier.js';
-import { EventSink } from './events.js';
 
 let server: FakeObjectsServer;
 let client: ApiClient;
-let events: EventSink;
+let events: EventRecorder;
 let applier: Applier;
 
 beforeEach(async () => {
   server = await FakeObjectsServer.start();
   client = connect(server.address, { retry: { initialMs: 5, maxMs: 20 } });
-  events = new EventSink({ client, logger: silentLogger(), component: 'test-controller' });
+  events = new EventRecorder({ client, logger: silentLogger(), component: 'test-controller' });
   applier = new Applier({ client, events, component: 'test-controller' });
 });
 
@@ -119,7 +118,7 @@ describe('Applier', () => {
       },
     });
     const recorded: string[] = [];
-    const sink = { record: (e: { message: string }) => void recorded.push(e.message) } as unknown as EventSink;
+    const sink = { record: (e: { message: string }) => void recorded.push(e.message) } as unknown as EventRecorder;
     const batched = new Applier({ client: counting, events: sink, component: 'test-controller' });
     const actions: Action[] = Array.from({ length: 20 }, (_, i): Action[] => [
       { type: 'CreatePod', pod: pod(`e-${i}`) },
@@ -140,7 +139,7 @@ describe('Applier', () => {
   });
 });
 
-describe('EventSink', () => {
+describe('Event actions', () => {
   it('aggregates repeats of one object, reason and message into one Event with a count', async () => {
     const ev: Action = { type: 'Event', involvedObject: { kind: 'ReplicaSet', namespace: 'default', name: 'web', uid: 'u1' }, eventType: 'Normal', reason: 'SuccessfulCreate', message: 'Created pod: web-abcde' };
     await applier.apply([ev]);
@@ -165,12 +164,6 @@ describe('EventSink', () => {
     await events.flush();
     const list = (await client.list<Event>('Event', { namespace: 'default' })).items;
     expect(list.map((e) => e.count)).toEqual([4]);
-  });
-
-  it('drops events beyond its queue instead of waiting', () => {
-    const small = new EventSink({ client, logger: silentLogger(), component: 'c', queueSize: 1, concurrency: 1 });
-    for (let i = 0; i < 5; i++) small.record({ type: 'Event', involvedObject: { kind: 'Pod', namespace: 'default', name: `p${i}` }, eventType: 'Normal', reason: 'R', message: 'm' });
-    expect(small.metrics.dropped).toBeGreaterThanOrEqual(3);
   });
 });
 

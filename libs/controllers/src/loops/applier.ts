@@ -4,7 +4,7 @@
  * backoff): a later action may rely on an earlier one. AlreadyExists on a create and NotFound on
  * anything else mean "already done". A uid in a target is a precondition: an object of that name
  * with another uid is a new incarnation and is left alone. ifOwnersAbsent is checked with live
- * reads, never the cache. Events go to the EventSink without waiting; RequeueAfter is returned.
+ * reads, never the cache. Events go to the EventRecorder without waiting; RequeueAfter is returned.
  */
 import {
   AlreadyExistsError,
@@ -15,10 +15,9 @@ import {
   type ReplicaSet,
   type Toleration,
 } from '@tsk/api';
-import { modify, type ApiClient } from '@tsk/client';
+import { modify, type ApiClient, type EventRecorder } from '@tsk/client';
 import { type Action, type ObjectRef } from '../actions.js';
 import { defaultNotReadyTolerations, type NodeLifecycleSettings } from '../nodelifecycle/settings.js';
-import { type EventSink } from './events.js';
 
 export interface ApplyResult {
   /** Actions carried out (or found already done). */
@@ -31,7 +30,7 @@ export interface ApplyResult {
 
 export interface ApplierOptions {
   readonly client: ApiClient;
-  readonly events: EventSink;
+  readonly events: EventRecorder;
   /** Source component of the events this applier records. */
   readonly component: string;
   /** Settings whose tolerationSeconds go into created pods; default DEFAULT_NODE_LIFECYCLE_SETTINGS. */
@@ -237,7 +236,7 @@ export class Applier {
         await modify<Node>(client, 'Node', '', a.name, (n) => ({ ...n, spec: { ...n.spec, unschedulable: a.unschedulable } }), call);
         return;
       case 'Event':
-        this.options.events.record(a, this.options.component);
+        this.options.events.record({ type: a.eventType, reason: a.reason, message: a.message, involvedObject: a.involvedObject }, this.options.component);
         return;
     }
   }

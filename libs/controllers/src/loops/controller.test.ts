@@ -1,11 +1,10 @@
 import { type Pod } from '@tsk/api';
-import { connect, FakeObjectsServer, type ApiClient } from '@tsk/client';
+import { connect, EventRecorder, FakeObjectsServer, type ApiClient } from '@tsk/client';
 import { silentLogger } from '@tsk/log';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Action } from '../actions.js';
 import { Applier } from './applier.js';
 import { Controller } from './controller.js';
-import { EventSink } from './events.js';
 
 let server: FakeObjectsServer;
 let client: ApiClient;
@@ -15,7 +14,7 @@ const controllers: Controller[] = [];
 beforeEach(async () => {
   server = await FakeObjectsServer.start();
   client = connect(server.address, { retry: { initialMs: 5, maxMs: 20 } });
-  applier = new Applier({ client, events: new EventSink({ client, logger: silentLogger(), component: 't' }), component: 't' });
+  applier = new Applier({ client, events: new EventRecorder({ client, logger: silentLogger(), component: 't' }), component: 't' });
 });
 
 afterEach(async () => {
@@ -89,7 +88,7 @@ describe('Controller', () => {
         return super.apply(actions);
       }
     }
-    const slow = new SlowApplier({ client, events: new EventSink({ client, logger: silentLogger(), component: 't' }), component: 't' });
+    const slow = new SlowApplier({ client, events: new EventRecorder({ client, logger: silentLogger(), component: 't' }), component: 't' });
     const c = new Controller({ name: 'slow', logger: silentLogger(), applier: slow, workers: 4, reconcile: () => [{ type: 'RequeueAfter', ms: 1 }] });
     controllers.push(c);
     c.start();

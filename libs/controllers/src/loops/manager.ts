@@ -2,7 +2,7 @@
  * ControllerManager: kube-controller-manager for tsk. Shared informers (one watch per kind for
  * every loop) feed the ReplicaSet, Deployment, DaemonSet, Job, garbage-collector and node
  * lifecycle controllers through the enqueue rules of README.md; each controller runs the pure
- * reconciler of this package and applies its actions with one shared Applier and EventSink.
+ * reconciler of this package and applies its actions with one shared Applier and EventRecorder.
  */
 import {
   fromLabelSelector,
@@ -18,7 +18,7 @@ import {
   type Pod,
   type ReplicaSet,
 } from '@tsk/api';
-import { InformerFactory, keyOf, type ApiClient, type Informer } from '@tsk/client';
+import { EventRecorder, InformerFactory, keyOf, type ApiClient, type Informer } from '@tsk/client';
 import { type Logger } from '@tsk/log';
 import { type Action } from '../actions.js';
 import { controllerRefOf } from '../common/owners.js';
@@ -32,7 +32,6 @@ import { reconcileReplicaSet } from '../replicaset/replicaset.js';
 import { Applier } from './applier.js';
 import { ByNamespace } from './by-namespace.js';
 import { Controller } from './controller.js';
-import { EventSink } from './events.js';
 
 /** Where node agents keep their Leases (tsk-agent's NODE_LEASE_NAMESPACE). */
 export const NODE_LEASE_NAMESPACE = 'tsk-node-lease';
@@ -94,7 +93,7 @@ function gcRelevantChange(old: KindObject, next: KindObject): boolean {
 }
 
 export class ControllerManager {
-  readonly events: EventSink;
+  readonly events: EventRecorder;
   readonly controllers = new Map<ControllerName, Controller>();
   private readonly factory: InformerFactory;
   private readonly ownsFactory: boolean;
@@ -107,7 +106,7 @@ export class ControllerManager {
     this.factory = options.informers ?? new InformerFactory(options.client, { logger: options.logger });
     this.ownsFactory = options.informers === undefined;
     this.settings = options.nodeLifecycleSettings ?? DEFAULT_NODE_LIFECYCLE_SETTINGS;
-    this.events = new EventSink({ client: options.client, logger: options.logger, component: 'controller-manager', ...(options.eventQps !== undefined ? { qps: options.eventQps } : {}) });
+    this.events = new EventRecorder({ client: options.client, logger: options.logger, component: 'controller-manager', ...(options.eventQps !== undefined ? { qps: options.eventQps } : {}) });
   }
 
   /** Starts the informers, waits for their first lists, then starts the workers. */

@@ -88,6 +88,24 @@ describe('SchedulerLoop', () => {
     expect(placed).toBe('large');
   });
 
+  it('records FailedScheduling on every retry of a pod as one Event whose count grows', async () => {
+    await client.create('Node', node('small', '1'));
+    const loop = await start();
+    await client.create('Pod', pod('big', '4'));
+    const failed = async (): Promise<Event[]> => (await client.list<Event>('Event', { namespace: 'default' })).items.filter((e) => e.reason === 'FailedScheduling');
+    await until(async () => ((await failed()).length > 0 ? true : undefined));
+    // A node update wakes the unschedulable pod; the same verdict again is the same Event.
+    for (let i = 0; i < 3; i++) {
+      const n = await client.get<Node>('Node', '', 'small');
+      await client.update<Node>('Node', { ...n, metadata: { ...n.metadata, labels: { ...n.metadata?.labels, round: String(i) } } });
+      await until(async () => ((await failed())[0]?.count ?? 0) >= i + 2 ? true : undefined);
+      await loop.flushEvents();
+    }
+    const events = await failed();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.message).toBe('0/1 nodes are available: 1 Insufficient cpu.');
+  });
+
   it('schedules higher priority first when capacity is short', async () => {
     await client.create('Node', node('only', '1', '1'));
     await client.create('Pod', pod('low', '100m', 0));
