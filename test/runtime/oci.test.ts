@@ -4,7 +4,7 @@
  * unknown properties.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCollect, setupEnv, sh, sleep, type Env } from './_fixture.js';
 
@@ -78,6 +78,22 @@ describe('linux.devices', () => {
     expect(out).toBe('fifo 660 1 2\ncharacter special file 666 0 0\ncharacter special file 666 0 0\n');
     expect(code).toBe(0);
   });
+});
+
+describe('linux.rootfsPropagation', () => {
+  for (const [prop, tag] of [['rshared', 'shared:'], ['shared', 'shared:'], ['runbindable', 'unbindable'], ['private', '']] as const) {
+    it(`${prop}: the container's root gets it, and nothing shows on the host`, async () => {
+      const b = env.bundle(`prop-${prop}`, (s) => {
+        s.process!.args = ['sh', '-c', 'awk \'$5 == "/"\' /proc/self/mountinfo'];
+        s.linux!.rootfsPropagation = prop;
+      });
+      const { code, out } = await runCollect(env, `prop-${prop}`, b);
+      expect(code).toBe(0);
+      if (tag) expect(out).toContain(` ${tag}`);
+      else expect(out).not.toMatch(/shared:|master:|unbindable/);
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(`${env.dir}/rootfs`);
+    });
+  }
 });
 
 describe('process.rlimits', () => {

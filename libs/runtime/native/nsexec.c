@@ -257,10 +257,47 @@ static void do_mkdev(char **a) {
   if (mount(a[0], dst, NULL, MS_BIND, NULL) < 0) die("bind device %s", a[0]);
 }
 
+/* Undoes the octal escapes (\040 for a space) of a /proc/self/mountinfo path, in place. */
+static void unescape_mountinfo(char *s) {
+  char *out = s;
+  for (; *s; s++) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+      *out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+      s += 3;
+    } else *out++ = *s;
+  }
+  *out = 0;
+}
+
+/* pivot_root refuses a new root whose parent mount is shared, which "shared" root propagation
+ * makes every mount: make just the mount that holds `path` private (runtime-spec allows it; runc
+ * does the same). The container's root, bound from a shared mount, stays shared itself. */
+static void make_parent_mount_private(const char *path) {
+  char real[PATH_MAX], best[PATH_MAX] = "/", line[4 * PATH_MAX];
+  if (!realpath(path, real)) die("resolve rootfs %s (root.path)", path);
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) die("read /proc/self/mountinfo");
+  size_t best_len = 1;
+  while (fgets(line, sizeof line, f)) {
+    char mnt[PATH_MAX];
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1) continue;
+    unescape_mountinfo(mnt);
+    size_t n = strlen(mnt);
+    if (n > best_len && !strncmp(real, mnt, n) && (real[n] == '/' || real[n] == 0)) strcpy(best, mnt), best_len = n;
+  }
+  fclose(f);
+  if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0) die("make %s private for pivot_root (linux.rootfsPropagation)", best);
+}
+
 /* Everything between clone and exec that concerns the file system, in runc's order. */
 static void setup_rootfs(void) {
-  if (mount(NULL, "/", NULL, MS_REC | (P.propagation ? P.propagation : MS_PRIVATE), NULL) < 0)
-    die("make / mount propagation private (linux.rootfsPropagation)");
+  /* An unbindable tree would refuse the bind of the rootfs below: that flag is set after
+   * pivot_root, on the container's own root. */
+  unsigned long prop = P.propagation ? P.propagation : MS_PRIVATE | MS_REC;
+  if (mount(NULL, "/", NULL, MS_REC | ((prop & MS_UNBINDABLE) ? MS_PRIVATE : prop), NULL) < 0)
+    die("set / mount propagation (linux.rootfsPropagation)");
+  /* Before the overlay too: mounted in a shared parent, it would show up on the host. */
+  if (prop & MS_SHARED) make_parent_mount_private(P.rootfs);
   FOR_OPS(t)
     if (!strcmp(t[0], "mount") && !strcmp(t[2], "/")) {
       /* overlay rootfs: mounted first, in our own mount namespace, so it vanishes with it */
@@ -319,6 +356,10 @@ static void setup_rootfs(void) {
     }
   }
   if (P.rootro && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) die("remount / read-only (root.readonly)");
+  /* Shared or unbindable applies to the container's own root, now "/", and last: an unbindable
+   * tree would refuse the binds of masked and read-only paths above. */
+  if ((prop & (MS_SHARED | MS_UNBINDABLE)) && mount(NULL, "/", NULL, prop & (MS_SHARED | MS_UNBINDABLE | MS_REC), NULL) < 0)
+    die("set / mount propagation (linux.rootfsPropagation)");
 }
 
 /* Opens a pseudo-terminal inside the container and hands its master to `sock` (the console
