@@ -149,6 +149,23 @@ describe('hooks', () => {
     expect(warnings.join('\n')).toMatch(/hooks\.poststop\[0\].*\/nonexistent\/hook/);
   });
 
+  it('runs container hooks as the mapped root of a user namespace', async () => {
+    const b = bundle('userns', {
+      createContainer: [hook(`id -u >> ${out}/userns.log; cat /proc/self/uid_map >> ${out}/userns.log`)],
+      startContainer: [hook('id -u >> /out/userns.log', true)],
+    }, (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+    });
+    const id = env.track('userns');
+    await env.rt.create(id, { bundle: b, stdio: 'ignore' });
+    await env.rt.start(id);
+    await waitStopped(env.rt, id);
+    expect(read(`${out}/userns.log`)).toMatch(/^0\n\s+0\s+0\s+65536\n0\n$/);
+    await env.rt.delete(id);
+  });
+
   it('runs the createContainer and startContainer hooks for `run` as well', async () => {
     const b = bundle('run', {
       createContainer: [hook(`echo createContainer >> ${out}/run.log`)],

@@ -195,7 +195,7 @@ export class Runtime {
     let text = '';
     try {
       const buf = Buffer.alloc(4096);
-      for (;;) {
+      for (let initGone = false; ; ) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, null).catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EAGAIN') return { bytesRead: -1 };
           throw err;
@@ -205,13 +205,15 @@ export class Runtime {
           continue;
         }
         // 0 is "no writer yet" before init's byte, and EOF after it.
-        if (bytesRead === 0 && text !== '') break;
+        if ((bytesRead === 0 && text !== '') || initGone) break;
         if (await isZombieOrGone(st.pid)) {
-          if (text === '') throw new RuntimeError('FAILED_PRECONDITION', 'start', `container ${id} exited before start`);
-          break;
+          // Read once more: what init wrote just before it died is still in the fifo.
+          initGone = true;
+          continue;
         }
         await new Promise((r) => setTimeout(r, 1));
       }
+      if (text === '') throw new RuntimeError('FAILED_PRECONDITION', 'start', `container ${id} exited before start`);
     } finally {
       await fh.close();
       await unlink(fifo).catch(() => undefined);
