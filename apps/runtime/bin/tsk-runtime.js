@@ -8,7 +8,7 @@
 // Launcher of tsk-runtime, CommonJS so that a start skips the ES module loader. It runs the
 // one-file bundle dist/tsk-runtime.cjs (`npm run build` makes it; see scripts/bundle.mjs) with
 // V8's code cache for it, dist/tsk-runtime.codecache (compiled code saved by the build, so a
-// start does not parse and compile commander and the runtime again). It runs dist/main.js (ES
+// start does not parse and compile the CLI and the runtime again). It runs dist/main.js (ES
 // modules, slower to load) instead when the bundle is missing or older than a file it was made
 // from, so a `tsc -b` alone never leaves a stale CLI behind.
 'use strict';

@@ -1,4 +1,4 @@
-// Bundles the CLI (dist/main.js, its libraries and commander) into one CommonJS file,
+// Bundles the CLI (dist/main.js and its libraries) into one CommonJS file,
 // dist/tsk-runtime.cjs, so that a start of tsk-runtime reads and compiles one file instead of
 // resolving and linking ~40 ES modules (CommonJS also skips the ES module loader's own setup).
 // koffi (a native addon, loaded only by the verbs that need a syscall) and @tsk/log (pino,

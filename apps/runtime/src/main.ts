@@ -1,27 +1,63 @@
 #!/usr/bin/env node
 /**
  * tsk-runtime: an OCI runtime CLI with runc's verbs and arguments, over @tsk/runtime.
- * Flags are parsed here and handed to the library; nothing else lives in this file.
+ * Flags are parsed here (args.ts) and handed to the library; nothing else lives in this file.
  * Exit status: the container's for a foreground `run`/`exec`, 1 with a one-line message on error.
  */
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
 import { execInContainer, Runtime, type Process, type RuntimeLogger } from '@tsk/runtime';
+import { parse, UsageError, type OptionSpec, type Values, type VerbSpec } from './args.js';
 
-interface GlobalOpts { root: string; log?: string; logFormat?: string; debug?: boolean; systemdCgroup?: boolean }
+const NAME = 'tsk-runtime';
 
-const program = new Command('tsk-runtime')
-  .description('OCI runtime of tsk (runc-compatible verbs)')
-  .option('--root <dir>', 'state directory', '/run/tsk-runtime')
-  .option('--log <file>', 'log file (default: stderr)')
-  .option('--log-format <format>', 'text or json (accepted for runc compatibility; logs are JSON lines)')
-  .option('--debug', 'debug logging')
-  .option('--systemd-cgroup', 'accepted for compatibility; cgroupfs is always used')
-  .enablePositionalOptions()
-  .showHelpAfterError()
-  .exitOverride()
-  .hook('preAction', setupLogging);
+const GLOBALS: readonly OptionSpec[] = [
+  { long: 'root', value: '<dir>', default: '/run/tsk-runtime', help: 'state directory' },
+  { long: 'log', value: '<file>', help: 'log file (default: stderr)' },
+  { long: 'log-format', value: '<format>', help: 'text or json (accepted for runc compatibility; logs are JSON lines)' },
+  { long: 'debug', help: 'debug logging' },
+  { long: 'systemd-cgroup', help: 'accepted for compatibility; cgroupfs is always used' },
+];
+
+const bundle: OptionSpec = { long: 'bundle', short: 'b', value: '<dir>', default: '.', help: 'bundle directory (config.json + rootfs)' };
+const consoleSocket: OptionSpec = { long: 'console-socket', value: '<path>', help: 'unix socket that receives the terminal master' };
+const noPivot: OptionSpec = { long: 'no-pivot', help: 'accepted; pivot_root is always used' };
+const noNewKeyring: OptionSpec = { long: 'no-new-keyring', help: 'accepted for compatibility' };
+const format: OptionSpec = { long: 'format', short: 'f', value: '<format>', default: 'table', help: 'table or json' };
+
+const VERBS: readonly VerbSpec[] = [
+  { name: 'create', args: '<id>', help: 'create a container (its process waits for start)', options: [
+    bundle, consoleSocket, { long: 'pid-file', value: '<file>', help: 'write the init pid here' }, noPivot, noNewKeyring,
+    { long: 'preserve-fds', value: '<n>', default: '0', help: 'accepted; only 0 is supported' },
+  ] },
+  { name: 'start', args: '<id>', help: 'start the process of a created container', options: [] },
+  { name: 'run', args: '<id>', help: 'create and start a container; waits for it unless --detach', options: [
+    bundle, consoleSocket, { long: 'pid-file', value: '<file>', help: 'write the init pid here' },
+    { long: 'detach', short: 'd', help: 'return once the container runs' }, { long: 'keep', help: 'keep the container after it exits' },
+    noPivot, noNewKeyring,
+  ] },
+  { name: 'state', args: '<id>', help: 'print the OCI state as JSON', options: [] },
+  { name: 'kill', args: '<id> [signal]', help: 'send a signal (default SIGTERM) to the container', options: [
+    { long: 'all', short: 'a', help: 'signal every process of the container' },
+  ] },
+  { name: 'delete', args: '<id>', help: 'remove a container: processes (with --force), cgroup, state', options: [
+    { long: 'force', short: 'f', help: 'kill it if it is running' },
+  ] },
+  { name: 'list', args: '', help: 'list containers', options: [format, { long: 'quiet', short: 'q', help: 'ids only' }] },
+  { name: 'ps', args: '<id>', help: 'list the processes of a container', options: [format] },
+  { name: 'pause', args: '<id>', help: 'freeze every process of the container', options: [] },
+  { name: 'resume', args: '<id>', help: 'thaw a paused container', options: [] },
+  { name: 'events', args: '<id>', help: 'print resource statistics as JSON', options: [
+    { long: 'stats', help: 'print statistics once and exit' }, { long: 'interval', value: '<duration>', default: '5', help: 'seconds between samples' },
+  ] },
+  { name: 'exec', args: '<id> [command...]', help: 'run a process in a running container', passThrough: true, options: [
+    { long: 'tty', short: 't', help: 'allocate a terminal' }, { long: 'cwd', value: '<dir>', help: 'working directory' },
+    { long: 'env', short: 'e', value: '<KEY=VALUE>', repeat: true, help: 'set an environment variable (repeatable)' },
+    { long: 'detach', short: 'd', help: 'return once the process runs' }, { long: 'pid-file', value: '<file>', help: 'write the process pid here' },
+    consoleSocket, { long: 'process', short: 'p', value: '<file>', help: 'process.json to run instead of the command' },
+    { long: 'user', short: 'u', value: '<uid[:gid]>', help: 'user to run as' },
+  ] },
+];
 
 /** Warnings only, as one line on stderr: the default, so a plain verb does not load pino. */
 const warnLogger: RuntimeLogger = {
@@ -30,24 +66,19 @@ const warnLogger: RuntimeLogger = {
   child: () => warnLogger,
 };
 
-let logger: RuntimeLogger = warnLogger;
-
 /** pino (JSON lines) only when asked for with --debug, --log or $TSK_LOG_LEVEL. */
-async function setupLogging(): Promise<void> {
-  const g = program.opts<GlobalOpts>();
-  if (!g.debug && !g.log && process.env['TSK_LOG_LEVEL'] === undefined) return;
+async function makeLogger(g: Values): Promise<RuntimeLogger> {
+  if (!g['debug'] && !g['log'] && process.env['TSK_LOG_LEVEL'] === undefined) return warnLogger;
   const { createLogger, levelFromEnv } = await import('@tsk/log');
-  logger = createLogger({
-    name: 'tsk-runtime',
-    level: g.debug ? 'debug' : levelFromEnv('warn'),
-    ...(g.log ? { destination: createWriteStream(g.log, { flags: 'a' }) } : {}),
+  const log = str(g['log']);
+  return createLogger({
+    name: NAME,
+    level: g['debug'] ? 'debug' : levelFromEnv('warn'),
+    ...(log ? { destination: createWriteStream(log, { flags: 'a' }) } : {}),
   });
 }
 
-function runtime(): Runtime {
-  return new Runtime({ root: program.opts<GlobalOpts>().root, logger });
-}
-
+const str = (v: Values[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /** Forwards the signals a terminal or supervisor sends us to the container's process. */
@@ -63,63 +94,37 @@ function forwardSignals(pid: number): void {
   }
 }
 
-const bundleOpt = (): Option => new Option('-b, --bundle <dir>', 'bundle directory (config.json + rootfs)').default('.');
+type Handler = (rt: Runtime, args: string[], o: Values) => Promise<void>;
 
-program.command('create <id>').description('create a container (its process waits for start)')
-  .addOption(bundleOpt()).option('--console-socket <path>', 'unix socket that receives the terminal master')
-  .option('--pid-file <file>', 'write the init pid here').option('--no-pivot', 'accepted; pivot_root is always used')
-  .option('--no-new-keyring', 'accepted for compatibility').option('--preserve-fds <n>', 'accepted; only 0 is supported', '0')
-  .action(async (id: string, o: { bundle: string; consoleSocket?: string; pidFile?: string }) => {
-    await runtime().create(id, { bundle: o.bundle, consoleSocket: o.consoleSocket, pidFile: o.pidFile });
-  });
-
-program.command('start <id>').description('start the process of a created container')
-  .action(async (id: string) => runtime().start(id));
-
-program.command('run <id>').description('create and start a container; waits for it unless --detach')
-  .addOption(bundleOpt()).option('--console-socket <path>', 'unix socket that receives the terminal master')
-  .option('--pid-file <file>', 'write the init pid here').option('-d, --detach', 'return once the container runs')
-  .option('--keep', 'keep the container after it exits').option('--no-pivot', 'accepted; pivot_root is always used')
-  .option('--no-new-keyring', 'accepted for compatibility')
-  .action(async (id: string, o: { bundle: string; consoleSocket?: string; pidFile?: string; detach?: boolean; keep?: boolean }) => {
-    const rt = runtime();
-    const c = await rt.run(id, { bundle: o.bundle, consoleSocket: o.consoleSocket, pidFile: o.pidFile, attach: o.detach !== true });
-    if (o.detach) return;
+const HANDLERS: Record<string, Handler> = {
+  async create(rt, [id = ''], o) {
+    await rt.create(id, { bundle: str(o['bundle']) ?? '.', consoleSocket: str(o['consoleSocket']), pidFile: str(o['pidFile']) });
+  },
+  start: (rt, [id = '']) => rt.start(id),
+  async run(rt, [id = ''], o) {
+    const c = await rt.run(id, { bundle: str(o['bundle']) ?? '.', consoleSocket: str(o['consoleSocket']), pidFile: str(o['pidFile']), attach: o['detach'] !== true });
+    if (o['detach']) return;
     forwardSignals(c.pid);
     const exit = await c.exited;
-    if (!o.keep) await rt.delete(id, true);
+    if (!o['keep']) await rt.delete(id, true);
     process.exitCode = exit.exitCode;
-  });
-
-program.command('state <id>').description('print the OCI state as JSON')
-  .action(async (id: string) => print(await runtime().state(id)));
-
-program.command('kill <id> [signal]').description('send a signal (default SIGTERM) to the container')
-  .option('-a, --all', 'signal every process of the container')
-  .action(async (id: string, signal: string | undefined, o: { all?: boolean }) => runtime().kill(id, signal ?? 'SIGTERM', o.all === true));
-
-program.command('delete <id>').description('remove a container: processes (with --force), cgroup, state')
-  .option('-f, --force', 'kill it if it is running')
-  .action(async (id: string, o: { force?: boolean }) => runtime().delete(id, o.force === true));
-
-program.command('list').description('list containers')
-  .option('-f, --format <format>', 'table or json', 'table').option('-q, --quiet', 'ids only')
-  .action(async (o: { format: string; quiet?: boolean }) => {
-    const all = await runtime().list();
-    if (o.quiet) process.stdout.write(all.map((s) => `${s.id}\n`).join(''));
-    else if (o.format === 'json') process.stdout.write(`${JSON.stringify(all)}\n`);
+  },
+  state: async (rt, [id = '']) => print(await rt.state(id)),
+  kill: (rt, [id = '', signal], o) => rt.kill(id, signal ?? 'SIGTERM', o['all'] === true),
+  delete: (rt, [id = ''], o) => rt.delete(id, o['force'] === true),
+  async list(rt, _args, o) {
+    const all = await rt.list();
+    if (o['quiet']) process.stdout.write(all.map((s) => `${s.id}\n`).join(''));
+    else if (o['format'] === 'json') process.stdout.write(`${JSON.stringify(all)}\n`);
     else {
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED'], ...all.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created])];
       const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
       process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n');
     }
-  });
-
-program.command('ps <id>').description('list the processes of a container')
-  .option('-f, --format <format>', 'table or json', 'table')
-  .action(async (id: string, o: { format: string }) => {
-    const pids = await runtime().ps(id);
-    if (o.format === 'json') {
+  },
+  async ps(rt, [id = ''], o) {
+    const pids = await rt.ps(id);
+    if (o['format'] === 'json') {
       process.stdout.write(`${JSON.stringify(pids)}\n`);
       return;
     }
@@ -129,50 +134,47 @@ program.command('ps <id>').description('list the processes of a container')
       lines.push(`${pid} ${cmd.split('\0').join(' ').trim()}`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
-  });
-
-program.command('pause <id>').description('freeze every process of the container').action(async (id: string) => runtime().pause(id));
-program.command('resume <id>').description('thaw a paused container').action(async (id: string) => runtime().resume(id));
-
-program.command('events <id>').description('print resource statistics as JSON')
-  .option('--stats', 'print statistics once and exit').option('--interval <duration>', 'seconds between samples', '5')
-  .action(async (id: string, o: { stats?: boolean; interval: string }) => {
-    const rt = runtime();
+  },
+  pause: (rt, [id = '']) => rt.pause(id),
+  resume: (rt, [id = '']) => rt.resume(id),
+  async events(rt, [id = ''], o) {
     for (;;) {
       print({ type: 'stats', id, data: await rt.stats(id) });
-      if (o.stats) return;
-      await new Promise((r) => setTimeout(r, Number.parseFloat(o.interval) * 1000));
+      if (o['stats']) return;
+      await new Promise((r) => setTimeout(r, Number.parseFloat(str(o['interval']) ?? '5') * 1000));
     }
-  });
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-
-program.command('exec <id> [command...]').description('run a process in a running container').passThroughOptions()
-  .option('-t, --tty', 'allocate a terminal').option('--cwd <dir>', 'working directory')
-  .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [])
-  .option('-d, --detach', 'return once the process runs').option('--pid-file <file>', 'write the process pid here')
-  .option('--console-socket <path>', 'unix socket that receives the terminal master')
-  .option('-p, --process <file>', 'process.json to run instead of the command')
-  .option('-u, --user <uid[:gid]>', 'user to run as')
-  .action(async (id: string, command: string[], o: { tty?: boolean; cwd?: string; env: string[]; detach?: boolean; pidFile?: string; consoleSocket?: string; process?: string; user?: string }) => {
-    const proc = o.process ? (JSON.parse(await readFile(o.process, 'utf8')) as Process) : undefined;
-    const [uid, gid] = (o.user ?? '').split(':').map(Number);
-    const r = await execInContainer(runtime(), id, {
-      args: command, env: o.env, cwd: o.cwd, tty: o.tty === true, process: proc, consoleSocket: o.consoleSocket,
-      pidFile: o.pidFile, detach: o.detach === true,
-      user: o.user !== undefined && uid !== undefined ? { uid, gid: gid ?? 0 } : undefined,
+  },
+  async exec(rt, [id = '', ...command], o) {
+    const file = str(o['process']);
+    const proc = file ? (JSON.parse(await readFile(file, 'utf8')) as Process) : undefined;
+    const user = str(o['user']);
+    const [uid, gid] = (user ?? '').split(':').map(Number);
+    const r = await execInContainer(rt, id, {
+      args: command, env: (o['env'] as string[] | undefined) ?? [], cwd: str(o['cwd']), tty: o['tty'] === true, process: proc,
+      consoleSocket: str(o['consoleSocket']), pidFile: str(o['pidFile']), detach: o['detach'] === true,
+      user: user !== undefined && uid !== undefined ? { uid, gid: gid ?? 0 } : undefined,
     });
-    if (o.detach) return;
+    if (o['detach']) return;
     forwardSignals(r.pid);
     process.exitCode = await r.exited;
-  });
+  },
+};
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as { code?: string; exitCode?: number; message?: string };
-  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-    process.exitCode = e.exitCode ?? 1;
-  } else {
-    process.stderr.write(`tsk-runtime: ${e.message ?? String(err)}\n`);
-    process.exitCode = 1;
+async function main(argv: string[]): Promise<void> {
+  const p = parse(argv, NAME, 'OCI runtime of tsk (runc-compatible verbs)', GLOBALS, VERBS);
+  if (p.kind === 'help') {
+    process.stdout.write(p.text);
+    return;
   }
+  const rt = new Runtime({ root: str(p.globals['root']) ?? '/run/tsk-runtime', logger: await makeLogger(p.globals) });
+  await HANDLERS[p.verb.name]?.(rt, p.args, p.options);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n\n${err.help}`);
+  } else {
+    process.stderr.write(`tsk-runtime: ${(err as { message?: string }).message ?? String(err)}\n`);
+  }
+  process.exitCode = 1;
 });
