@@ -89,6 +89,9 @@ describe('two schedulers', () => {
       return pods.every((p) => (p.spec?.nodeName ?? '') !== '') ? pods : undefined;
     }, 30_000, 'the standby to place the rest');
     expect(Math.max(...perNode(all).values())).toBe(1);
+    // A list can show a binding before its bind call has returned to the scheduler (a read sees
+    // a commit before the writer is answered), so wait for the answers rather than race them.
+    await eventually(async () => (standby.metrics().bound >= 10 ? true : undefined), 10_000, 'the standby to hear back from its binds');
     expect(standby.metrics().bound).toBe(10);
     await standby.stop();
   });
@@ -115,6 +118,8 @@ describe('two schedulers', () => {
     await eventually(async () => (seenOn.size === 200 ? true : undefined), 10_000, 'the watcher to see every binding');
     await watcher.stop();
     expect([...seenOn.values()].every((nodes) => nodes.size === 1)).toBe(true);
+    // Every bind call answered (the watch can show a binding before its caller hears back).
+    await eventually(async () => (x.metrics().bound + x.metrics().bindConflicts + y.metrics().bound + y.metrics().bindConflicts >= 200 && x.metrics().inFlight + y.metrics().inFlight === 0 ? true : undefined), 10_000, 'every bind call to be answered');
     const [mx, my] = [x.metrics(), y.metrics()];
     // Both loops may send the very same binding (same node) at once; the store then acknowledges
     // both (an identical write), which is still one binding. Otherwise one wins and one conflicts.
