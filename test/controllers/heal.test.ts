@@ -1,22 +1,18 @@
 /**
  * Self-healing when a node dies: SIGKILL one of two hollow-agent processes and time how long it
- * takes until every replica of a Deployment is Running on the surviving nodes again. Twice: with
- * the controller manager's node lifecycle controller (the loops of @tsk/controllers, server flag
- * --no-node-lifecycle hands it the job), and with tsk-server's defaults (its own node lifecycle
- * loop in control-loops.ts).
+ * takes until every replica of a Deployment is Running on the surviving nodes again, with
+ * tsk-server's defaults (the controller manager's node lifecycle controller).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Event, type Node, type Pod } from '@tsk/api';
 import { deployment, eventually, NS, podsOf, runningPods, startCluster, type Cluster } from './cluster.js';
 
-describe.each([
-  ['the controller manager\'s node lifecycle', ['--no-node-lifecycle']],
-  ['tsk-server defaults', []],
-])('node loss (%s)', (label, serverArgs) => {
+describe('node loss', () => {
+  const label = 'tsk-server defaults';
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await startCluster(serverArgs);
+    cluster = await startCluster();
     await cluster.addAgent('keep', 2);
     await cluster.addAgent('lost', 2);
   });

@@ -1,6 +1,7 @@
 /**
- * The control loops tsk-server runs beside the API service, wired here so main.ts stays a list
- * of steps. Each loop is a client of the API like any other (over gRPC on the server's own
+ * The scheduler loop tsk-server runs beside the API service (the controllers, node lifecycle
+ * included, are the controller manager's: controller-manager.ts), wired here so main.ts stays a
+ * list of steps. Each loop is a client of the API like any other (over gRPC on the server's own
  * address), so it behaves the same in-process or split out.
  */
 import { hostname } from 'node:os';
@@ -8,7 +9,6 @@ import { connect, InformerFactory } from '@tsk/client';
 import { type Logger } from '@tsk/log';
 import { makeProfile, SchedulerLoop } from '@tsk/scheduler';
 import { type ServerConfig } from './flags.js';
-import { NodeLifecycleLoop } from './node-lifecycle.js';
 
 export interface ControlLoops {
   stop(): Promise<void>;
@@ -35,11 +35,6 @@ export async function startControlLoops(cfg: ServerConfig, grpcAddress: string, 
     loops.push(scheduler);
     await scheduler.start();
     logger.info({ component: 'scheduler', strategy: cfg.schedulingStrategy, seed: cfg.schedulerSeed }, 'scheduler started');
-  }
-  if (cfg.nodeLifecycle) {
-    const lifecycle = new NodeLifecycleLoop({ client, logger, informers });
-    loops.push(lifecycle);
-    await lifecycle.start();
   }
   return {
     async stop() {

@@ -1,9 +1,8 @@
 /**
- * Wiring of @tsk/controllers' ControllerManager into tsk-server (--controllers, on by default):
- * ReplicaSet, Deployment, DaemonSet, Job and the garbage collector, as a client of the server's
- * own gRPC address like every other loop. The node lifecycle controller runs here only when the
- * server's own node lifecycle loop (control-loops.ts, --node-lifecycle) is off, so exactly one
- * of them marks nodes and evicts pods.
+ * Wiring of @tsk/controllers' ControllerManager into tsk-server, as a client of the server's own
+ * gRPC address like every other loop: the ReplicaSet, Deployment, DaemonSet, Job and garbage
+ * collector controllers (--no-controllers turns them off) and the node lifecycle controller
+ * (--no-node-lifecycle turns it off, e.g. while another server runs it).
  */
 import { connect } from '@tsk/client';
 import { ALL_CONTROLLERS, ControllerManager } from '@tsk/controllers';
@@ -15,13 +14,10 @@ export interface RunningControllers {
 }
 
 export async function startControllerManager(cfg: ServerConfig, grpcAddress: string, logger: Logger): Promise<RunningControllers> {
-  if (!cfg.controllers) return { stop: () => Promise.resolve() };
+  const controllers = ALL_CONTROLLERS.filter((c) => (c === 'nodelifecycle' ? cfg.nodeLifecycle : cfg.controllers));
+  if (controllers.length === 0) return { stop: () => Promise.resolve() };
   const client = connect(grpcAddress, { logger });
-  const manager = new ControllerManager({
-    client,
-    logger,
-    controllers: ALL_CONTROLLERS.filter((c) => c !== 'nodelifecycle' || !cfg.nodeLifecycle),
-  });
+  const manager = new ControllerManager({ client, logger, controllers });
   await manager.start();
   return {
     async stop() {

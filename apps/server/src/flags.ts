@@ -45,7 +45,7 @@ export function parseFlags(argv: readonly string[], version: string): ServerConf
     .option('--http-listen <host:port>', 'HTTP address for /healthz, /metrics, the registry and the dashboard', '127.0.0.1:6444')
     .option('--agent', 'also run a node agent in this process (not implemented yet)', false)
     .option('--no-scheduler', 'do not run the scheduler in this process')
-    .option('--no-node-lifecycle', 'do not run the node lifecycle controller in this process')
+    .option('--no-node-lifecycle', 'do not run the node lifecycle controller (marks silent nodes, evicts their pods) in this process')
     .option('--controllers', 'run the workload controllers and garbage collector (default)', true)
     .option('--no-controllers', 'do not run the workload controllers and garbage collector in this process')
     .addOption(new Option('--scheduling-strategy <name>', 'node scoring: spread (LeastAllocated) or bin-pack (MostAllocated)').choices(['LeastAllocated', 'MostAllocated']).default('LeastAllocated'))

@@ -26,10 +26,10 @@ import { reconcileDaemonSet } from '../daemonset/daemonset.js';
 import { reconcileDeployment } from '../deployment/deployment.js';
 import { planGarbageCollection, type GcObject } from '../gc/gc.js';
 import { reconcileJob } from '../job/job.js';
-import { reconcileNodeLifecycle } from '../nodelifecycle/node-lifecycle.js';
 import { DEFAULT_NODE_LIFECYCLE_SETTINGS, type NodeLifecycleSettings } from '../nodelifecycle/settings.js';
 import { reconcileReplicaSet } from '../replicaset/replicaset.js';
 import { Applier } from './applier.js';
+import { NodeLifecyclePass } from './node-lifecycle.js';
 import { ByNamespace } from './by-namespace.js';
 import { Controller } from './controller.js';
 
@@ -126,7 +126,7 @@ export class ControllerManager {
     const rsByNs = new ByNamespace(replicaSets);
     const seed = this.options.seed;
 
-    const make = (name: ControllerName, component: string, workers: number, reconcile: (key: string, now: number) => readonly Action[], extra: { resyncMs?: number; resyncKeys?: () => Iterable<string> } = {}): void => {
+    const make = (name: ControllerName, component: string, workers: number, reconcile: (key: string, now: number) => readonly Action[] | Promise<readonly Action[]>, extra: { resyncMs?: number; resyncKeys?: () => Iterable<string> } = {}): void => {
       if (!enabled.has(name)) return;
       const applier = new Applier({ client: this.options.client, events: this.events, component, nodeLifecycleSettings: this.settings });
       this.controllers.set(name, new Controller({ name, logger: this.options.logger, applier, reconcile, workers, ...extra }));
@@ -156,8 +156,8 @@ export class ControllerManager {
       resyncMs: 30_000,
       resyncKeys: () => [GC_KEY],
     });
-    make('nodelifecycle', 'node-controller', 1, (_key, now) =>
-      reconcileNodeLifecycle({ nodes: nodes.list(), leases: leases.list(), pods: pods.list((p) => (p.spec?.nodeName ?? '') !== ''), now, settings: this.settings }), {
+    const nodePass = new NodeLifecyclePass({ client: this.options.client, logger: this.options.logger, nodes, leases, pods, leaseNamespace: NODE_LEASE_NAMESPACE, settings: this.settings });
+    make('nodelifecycle', 'node-controller', 1, (_key, now) => nodePass.reconcile(now), {
       // A dead node sends no events: its lease simply stops changing. Look every period.
       resyncMs: this.options.nodeMonitorPeriodMs ?? 1_000,
       resyncKeys: () => [NODES_KEY],
