@@ -30,6 +30,25 @@ export interface E2eResult {
   readonly scheduledEvents: number;
   /** NodeNotReady transitions during the run: a heartbeat starved by load would show here. */
   readonly nodesNotReady: number;
+  /** API calls tsk-server answered during the run, by method (from its /metrics). */
+  readonly calls: ReadonlyMap<string, number>;
+  /** Store revisions during the run: every write of any kind (leases and events included). */
+  readonly writes: number;
+  /** Pods ever seen in the namespace (more than `pods` if a controller made extras). */
+  readonly podsSeen: number;
+  /** Events in the cluster at the end, by reason. */
+  readonly eventReasons: ReadonlyMap<string, number>;
+}
+
+/** Requests by method and the store revision, from tsk-server's /metrics. */
+async function serverCounters(httpAddress: string): Promise<{ calls: Map<string, number>; revision: number }> {
+  const text = await (await fetch(`http://${httpAddress}/metrics`)).text();
+  const calls = new Map<string, number>();
+  for (const m of text.matchAll(/^tsk_apiserver_requests_total\{method="([^"]+)",code="([^"]+)"\} (\d+)$/gm)) {
+    const key = m[2] === 'OK' ? m[1]! : `${m[1]!} (${m[2]!})`;
+    calls.set(key, (calls.get(key) ?? 0) + Number(m[3]));
+  }
+  return { calls, revision: Number(/^tsk_store_revision (\d+)$/m.exec(text)?.[1] ?? NaN) };
 }
 
 function print(line: string): void {
@@ -65,7 +84,7 @@ async function waitNodesReady(client: ApiClient, count: number): Promise<void> {
 function track(
   client: ApiClient,
   total: number,
-): { created: Promise<number>; bound: Promise<number>; running: Promise<number>; perNode: Map<string, number>; stop(): Promise<void> } {
+): { created: Promise<number>; bound: Promise<number>; running: Promise<number>; perNode: Map<string, number>; seen(): number; stop(): Promise<void> } {
   const all = new Set<string>();
   let createdAt: (t: number) => void = () => undefined;
   const createdP = new Promise<number>((r) => (createdAt = r));
@@ -97,7 +116,7 @@ function track(
     .onAdd(seen)
     .onUpdate((_old, pod) => seen(pod))
     .start();
-  return { created: createdP, bound: boundP, running: runningP, perNode, stop: () => informer.stop() };
+  return { created: createdP, bound: boundP, running: runningP, perNode, seen: () => all.size, stop: () => informer.stop() };
 }
 
 /** The workload as a user applies it: one Deployment of `replicas` (its controllers make the pods). */
@@ -126,6 +145,7 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
     await client.create('Namespace', { metadata: { name: NAMESPACE } });
     const watch = track(client, podCount);
     await new Promise((r) => setTimeout(r, 500)); // the watch is open before the first create
+    const before = await serverCounters(server.httpAddress);
     const started = performance.now();
     if (mode === 'deployment') {
       await client.create('Deployment', deployment(podCount));
@@ -141,6 +161,7 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
     const created = performance.now();
     const boundAt = await watch.bound;
     const runningAt = await watch.running;
+    const after = await serverCounters(server.httpAddress);
     const rss = rssMiB(server.pid);
     await watch.stop();
     const events = (await client.list<Event>('Event')).items;
@@ -157,6 +178,10 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
       maxPerNode: Math.max(...watch.perNode.values()),
       scheduledEvents: events.filter((e) => e.reason === 'Scheduled').length,
       nodesNotReady: notReady,
+      calls: new Map([...after.calls].map(([m, n]) => [m, n - (before.calls.get(m) ?? 0)] as const).filter(([, n]) => n > 0)),
+      writes: after.revision - before.revision,
+      podsSeen: watch.seen(),
+      eventReasons: events.reduce((m, e) => m.set(e.reason ?? '', (m.get(e.reason ?? '') ?? 0) + 1), new Map<string, number>()),
     };
   } finally {
     await agent.kill9();
@@ -178,5 +203,10 @@ export function report(r: E2eResult): void {
   print(`    all bound ${r.boundSeconds.toFixed(2)} s after the ${r.mode === 'deployment' ? 'apply' : 'first create'}: ${Math.round(rate)} pods/s; all Running at ${r.runningSeconds.toFixed(2)} s`);
   print(`    at most ${r.maxPerNode} pods on one node; tsk-server RSS holding ${r.pods} pods and ${r.nodes} nodes: ${r.rssMiB.toFixed(0)} MiB`);
   print(`    ${r.scheduledEvents} Scheduled events written (rate-limited, the rest dropped); ${r.nodesNotReady} NodeNotReady transitions during the run`);
+  const perPod = (n: number): string => (n / r.pods).toFixed(2);
+  const calls = [...r.calls].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${perPod(n)}`).join(', ');
+  print(`    per pod, until all Running: ${perPod(r.writes)} store writes; API calls ${calls}`);
+  if (r.podsSeen !== r.pods) print(`    ${r.podsSeen} pods were seen for ${r.pods} replicas`);
+  print(`    Events at the end, by reason: ${[...r.eventReasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   print(`    ${(rate / E2E_GOAL_PODS_PER_SECOND).toFixed(2)}x the goal of ${E2E_GOAL_PODS_PER_SECOND} pods/s`);
 }

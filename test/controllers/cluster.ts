@@ -14,8 +14,8 @@ export interface Cluster {
   readonly server: ServerProcess;
   readonly client: ApiClient;
   readonly agents: AgentProcess[];
-  /** Starts another hollow-agent process with `count` nodes named PREFIX-i. */
-  addAgent(prefix: string, count: number): Promise<AgentProcess>;
+  /** Starts another hollow-agent process with `count` nodes named PREFIX-i (extra tsk-agent flags after). */
+  addAgent(prefix: string, count: number, extra?: readonly string[]): Promise<AgentProcess>;
   stop(): Promise<void>;
 }
 
@@ -27,8 +27,8 @@ export async function startCluster(serverArgs: readonly string[] = []): Promise<
     server,
     client,
     agents,
-    async addAgent(prefix, count) {
-      const a = await startAgent(server.grpcAddress, ['--hollow', String(count), '--node-name', prefix]);
+    async addAgent(prefix, count, extra = []) {
+      const a = await startAgent(server.grpcAddress, ['--hollow', String(count), '--node-name', prefix, ...extra]);
       agents.push(a);
       return a;
     },

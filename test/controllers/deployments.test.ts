@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Deployment, type Pod, type ReplicaSet } from '@tsk/api';
-import { modify } from '@tsk/client';
+import { Informer, modify } from '@tsk/client';
 import { deployment, eventually, isReady, NS, podsOf, runningPods, startCluster, terminating, type Cluster } from './cluster.js';
 
 let cluster: Cluster;
@@ -44,6 +44,30 @@ function rolledOut(name: string, replicas: number, timeoutMs = 60_000): Promise<
 }
 
 describe('Deployment', () => {
+  it('scales up to 1,500 by creating exactly 1,500 pods (none made and deleted again while the cache lags)', async () => {
+    const { client } = cluster;
+    const big = await cluster.addAgent('big', 2, ['--capacity', 'cpu=64,memory=256Gi,pods=1000']);
+    const names = new Set<string>();
+    const watcher = new Informer<Pod>(client, 'Pod', { namespace: NS, labelSelector: 'app=many' });
+    watcher.onAdd((p) => void names.add(p.metadata?.name ?? '')).start();
+    await watcher.waitForSync();
+    try {
+      await client.create('Deployment', deployment('many', 1500));
+      await runningPods(client, 'many', 1500, 60_000);
+      // Give an over-eager ReplicaSet time to show extras before counting.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(names.size).toBe(1500);
+    } finally {
+      // The other tests expect the three small nodes only.
+      await watcher.stop();
+      await client.delete('Deployment', NS, 'many');
+      await eventually(async () => ((await podsOf(client, 'many')).length === 0 ? true : undefined), 30_000, 'the pods of many gone');
+      await big.kill9();
+      await client.delete('Node', '', 'big-0');
+      await client.delete('Node', '', 'big-1');
+    }
+  });
+
   it('gets 3 Running pods, then 5, then 1', async () => {
     const { client } = cluster;
     await client.create('Deployment', deployment('web', 3));

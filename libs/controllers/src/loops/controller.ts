@@ -27,6 +27,8 @@ export interface ControllerOptions {
   readonly resyncMs?: number;
   readonly resyncKeys?: () => Iterable<string>;
   readonly queue?: WorkQueueOptions;
+  /** Told which of a sync's actions were not carried out (a failure stopped the run before them). */
+  readonly onNotApplied?: (key: string, actions: readonly Action[]) => void;
 }
 
 export interface ControllerMetrics {
@@ -113,6 +115,7 @@ export class Controller {
     }
     const result = await this.options.applier.apply(actions, this.abort.signal);
     this.metrics.actions += result.applied;
+    if (result.error !== undefined || this.abort.signal.aborted) this.options.onNotApplied?.(key, actions.slice(result.applied));
     if (this.abort.signal.aborted) return;
     if (result.error !== undefined) {
       this.metrics.failures++;

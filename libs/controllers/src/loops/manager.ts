@@ -29,6 +29,7 @@ import { reconcileJob } from '../job/job.js';
 import { DEFAULT_NODE_LIFECYCLE_SETTINGS, type NodeLifecycleSettings } from '../nodelifecycle/settings.js';
 import { reconcileReplicaSet } from '../replicaset/replicaset.js';
 import { Applier } from './applier.js';
+import { PodExpectations, withoutPodChanges } from './expectations.js';
 import { NodeLifecyclePass } from './node-lifecycle.js';
 import { ByNamespace } from './by-namespace.js';
 import { Controller } from './controller.js';
@@ -126,10 +127,34 @@ export class ControllerManager {
     const rsByNs = new ByNamespace(replicaSets);
     const seed = this.options.seed;
 
-    const make = (name: ControllerName, component: string, workers: number, reconcile: (key: string, now: number) => readonly Action[] | Promise<readonly Action[]>, extra: { resyncMs?: number; resyncKeys?: () => Iterable<string> } = {}): void => {
+    const make = (
+      name: ControllerName,
+      component: string,
+      workers: number,
+      reconcile: (key: string, now: number) => readonly Action[] | Promise<readonly Action[]>,
+      extra: { resyncMs?: number; resyncKeys?: () => Iterable<string>; onNotApplied?: (key: string, actions: readonly Action[]) => void } = {},
+    ): void => {
       if (!enabled.has(name)) return;
       const applier = new Applier({ client: this.options.client, events: this.events, component, nodeLifecycleSettings: this.settings });
       this.controllers.set(name, new Controller({ name, logger: this.options.logger, applier, reconcile, workers, ...extra }));
+    };
+    // ReplicaSets, Jobs and DaemonSets create and delete pods: each waits until the pod cache shows
+    // what its last sync did before it creates or deletes more (expectations.ts).
+    const podOwner = <T extends KindObject>(informer: Informer<T>, run: (o: T, namespace: string, now: number) => readonly Action[]) => {
+      const expectations = new PodExpectations();
+      return {
+        reconcile: (key: string, now: number): readonly Action[] => {
+          if (informer.getByKey(key) === undefined) expectations.forget(key);
+          const actions = withObject(informer, run)(key, now);
+          const namespace = splitKey(key)[0];
+          if (!expectations.satisfied(key, (name) => pods.get(namespace, name), now)) {
+            return [...withoutPodChanges(actions), { type: 'RequeueAfter', ms: Math.max(1, expectations.remainingMs(key, now)) }];
+          }
+          expectations.expect(key, actions, now);
+          return actions;
+        },
+        onNotApplied: (key: string, actions: readonly Action[]): void => expectations.notApplied(key, actions),
+      };
     };
     // The object of the key as the cache holds it now; gone means nothing to do (the collector
     // handles what it owned).
@@ -140,10 +165,13 @@ export class ControllerManager {
         return o === undefined ? [] : run(o, splitKey(key)[0], now);
       };
 
-    make('replicaset', 'replicaset-controller', 5, withObject(replicaSets, (replicaSet, ns, now) => reconcileReplicaSet({ replicaSet, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) })));
+    const rsSync = podOwner(replicaSets, (replicaSet, ns, now) => reconcileReplicaSet({ replicaSet, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) }));
+    make('replicaset', 'replicaset-controller', 5, rsSync.reconcile, { onNotApplied: rsSync.onNotApplied });
     make('deployment', 'deployment-controller', 5, withObject(deployments, (deployment, ns, now) => reconcileDeployment({ deployment, replicaSets: rsByNs.list(ns), pods: podsByNs.list(ns), now })));
-    make('daemonset', 'daemonset-controller', 2, withObject(daemonSets, (daemonSet, ns, now) => reconcileDaemonSet({ daemonSet, nodes: nodes.list(), pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) })));
-    make('job', 'job-controller', 2, withObject(jobs, (job, ns, now) => reconcileJob({ job, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) })));
+    const dsSync = podOwner(daemonSets, (daemonSet, ns, now) => reconcileDaemonSet({ daemonSet, nodes: nodes.list(), pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) }));
+    make('daemonset', 'daemonset-controller', 2, dsSync.reconcile, { onNotApplied: dsSync.onNotApplied });
+    const jobSync = podOwner(jobs, (job, ns, now) => reconcileJob({ job, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) }));
+    make('job', 'job-controller', 2, jobSync.reconcile, { onNotApplied: jobSync.onNotApplied });
     const gcInformers: readonly (readonly [KindName, Informer])[] = [
       ['Deployment', deployments as unknown as Informer],
       ['ReplicaSet', replicaSets as unknown as Informer],
