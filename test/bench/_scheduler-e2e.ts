@@ -36,8 +36,18 @@ export interface E2eResult {
   readonly writes: number;
   /** Pods ever seen in the namespace (more than `pods` if a controller made extras). */
   readonly podsSeen: number;
+  /** CPU seconds each process used from the apply until all Running. */
+  readonly cpu: { readonly server: number; readonly agent: number; readonly bench: number };
   /** Events in the cluster at the end, by reason. */
   readonly eventReasons: ReadonlyMap<string, number>;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 /** Requests by method and the store revision, from tsk-server's /metrics. */
@@ -146,6 +156,7 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
     const watch = track(client, podCount);
     await new Promise((r) => setTimeout(r, 500)); // the watch is open before the first create
     const before = await serverCounters(server.httpAddress);
+    const cpuBefore = { server: cpuSeconds(server.pid), agent: cpuSeconds(agent.pid), bench: process.cpuUsage() };
     const started = performance.now();
     if (mode === 'deployment') {
       await client.create('Deployment', deployment(podCount));
@@ -161,6 +172,12 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
     const created = performance.now();
     const boundAt = await watch.bound;
     const runningAt = await watch.running;
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const cpu = {
+      server: cpuSeconds(server.pid) - cpuBefore.server,
+      agent: cpuSeconds(agent.pid) - cpuBefore.agent,
+      bench: (benchCpu.user + benchCpu.system) / 1e6,
+    };
     const after = await serverCounters(server.httpAddress);
     const rss = rssMiB(server.pid);
     await watch.stop();
@@ -181,6 +198,7 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
       calls: new Map([...after.calls].map(([m, n]) => [m, n - (before.calls.get(m) ?? 0)] as const).filter(([, n]) => n > 0)),
       writes: after.revision - before.revision,
       podsSeen: watch.seen(),
+      cpu,
       eventReasons: events.reduce((m, e) => m.set(e.reason ?? '', (m.get(e.reason ?? '') ?? 0) + 1), new Map<string, number>()),
     };
   } finally {
@@ -206,6 +224,8 @@ export function report(r: E2eResult): void {
   const perPod = (n: number): string => (n / r.pods).toFixed(2);
   const calls = [...r.calls].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${perPod(n)}`).join(', ');
   print(`    per pod, until all Running: ${perPod(r.writes)} store writes; API calls ${calls}`);
+  const busy = (sec: number): string => `${sec.toFixed(1)} s (${Math.round((100 * sec) / r.runningSeconds)} % of a core)`;
+  print(`    CPU until all Running: tsk-server ${busy(r.cpu.server)}, tsk-agent ${busy(r.cpu.agent)}, this bench ${busy(r.cpu.bench)}; ${((1000 * r.cpu.server) / r.pods).toFixed(2)} ms of server CPU per pod`);
   if (r.podsSeen !== r.pods) print(`    ${r.podsSeen} pods were seen for ${r.pods} replicas`);
   print(`    Events at the end, by reason: ${[...r.eventReasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   print(`    ${(rate / E2E_GOAL_PODS_PER_SECOND).toFixed(2)}x the goal of ${E2E_GOAL_PODS_PER_SECOND} pods/s`);
