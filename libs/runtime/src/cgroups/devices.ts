@@ -1,9 +1,11 @@
 /**
- * Device access (v1 devices controller). The config's rules come first (runc spec denies all),
- * then the devices every container gets in /dev are allowed, as runc does. v2 needs an eBPF
- * device program, which tsk does not load: there the missing CAP_MKNOD and the /dev tmpfs
- * with only standard nodes are the guard.
+ * Device access. The config's rules come first (runc spec denies all), then the devices every
+ * container gets in /dev are allowed, as runc does. v1 writes them to devices.allow/deny; v2
+ * has no such files and checks devices with an eBPF program compiled from the same rules
+ * (devices-bpf.ts), loaded and attached by devices-v2.ts, not by file writes.
  */
+import type { Resources } from '../spec.js';
+import { normalizeDeviceRule, parseDeviceRule, type DeviceRuleN } from './devices-bpf.js';
 import type { Controller, CgroupWrite } from './types.js';
 
 export const DEFAULT_DEVICE_RULES: readonly string[] = [
@@ -12,16 +14,23 @@ export const DEFAULT_DEVICE_RULES: readonly string[] = [
   'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm', 'c 10:200 rwm',
 ];
 
+/** The config's rules, checked, then the defaults: the list both versions enforce, in order. */
+export function deviceRules(r: Resources): DeviceRuleN[] {
+  return [
+    ...(r.devices ?? []).map((d, i) => normalizeDeviceRule(d, `linux.resources.devices[${i}]`)),
+    ...DEFAULT_DEVICE_RULES.map((rule) => parseDeviceRule(true, rule, 'default devices')),
+  ];
+}
+
 export const devices: Controller = {
   name: 'devices',
   v1(r) {
-    const out: CgroupWrite[] = [];
-    (r.devices ?? []).forEach((d, i) => {
-      const rule = `${d.type ?? 'a'} ${d.major ?? '*'}:${d.minor ?? '*'} ${d.access ?? 'rwm'}`;
-      out.push({ controller: 'devices', file: d.allow ? 'devices.allow' : 'devices.deny', value: rule, field: `linux.resources.devices[${i}]` });
-    });
-    for (const rule of DEFAULT_DEVICE_RULES) out.push({ controller: 'devices', file: 'devices.allow', value: rule, field: 'default devices' });
-    return out;
+    return deviceRules(r).map((d): CgroupWrite => ({
+      controller: 'devices',
+      file: d.allow ? 'devices.allow' : 'devices.deny',
+      value: `${d.type} ${d.major ?? '*'}:${d.minor ?? '*'} ${d.access}`,
+      field: d.field,
+    }));
   },
   v2() {
     return [];
