@@ -112,7 +112,8 @@ describe('cgroup v2', () => {
     writeFileSync(`${root}/cgroup.controllers`, 'cpuset cpu io memory pids hugetlb\n');
     mkdirSync(`${root}/tsk`);
     writeFileSync(`${root}/tsk/cgroup.controllers`, 'cpu io memory pids\n');
-    const cg = openCgroup({ version: 2, root }, '/tsk/c1', new RecordingSyscalls());
+    const sys = new RecordingSyscalls();
+    const cg = openCgroup({ version: 2, root }, '/tsk/c1', sys);
     await cg.create(resources);
     expect(read(`${root}/cgroup.subtree_control`)).toBe('+cpuset +cpu +io +memory +pids');
     expect(read(`${root}/tsk/cgroup.subtree_control`)).toBe('+cpu +io +memory +pids');
@@ -125,6 +126,9 @@ describe('cgroup v2', () => {
     expect(read(`${dir}/pids.max`)).toBe('32');
     expect(read(`${dir}/io.max`)).toBe('8:0 rbps=100000000 wiops=50');
     expect(cg.oomCounter()).toEqual({ file: `${dir}/memory.events`, key: 'oom_kill ' });
+    // Devices: no file, an eBPF program loaded and attached to the directory (devices-v2.test.ts).
+    expect(sys.calls.filter((c) => c.call === 'bpf').map((c) => (c as { cmd: number }).cmd)).toEqual([5, 16, 8]);
+    expect(sys.calls.find((c) => c.call === 'open')).toMatchObject({ path: dir });
   });
 
   it('reads v2 stats', async () => {

@@ -3,6 +3,7 @@ import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import type { Resources } from '../spec.js';
 import type { Syscalls } from '../syscalls.js';
 import { CONTROLLERS } from './controllers.js';
+import { applyDeviceProgram } from './devices-v2.js';
 import { keyed, parsePids, readNumber, readText, sleep, writeControl } from './fs.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 
@@ -39,6 +40,8 @@ export class CgroupV2 implements CgroupManager {
 
   async apply(resources: Resources): Promise<void> {
     for (const c of CONTROLLERS) for (const w of c.v2(resources)) await writeControl(this.dir, w);
+    // No devices file on v2: an eBPF program attached to the cgroup checks device access.
+    applyDeviceProgram(this.sys, this.dir, resources);
   }
 
   procsFiles(): string[] {
