@@ -3,7 +3,8 @@
  * grace period while the agents keep running (they cannot renew their leases meanwhile); when it
  * comes back, no node may be called dead and no pod evicted: the node lifecycle times heartbeats
  * by its own clock, from when it first sees them, so every node gets a full grace period to
- * renew. (Timing silence by the leases' renewTime would call every node dead on the first pass.)
+ * renew, and clients redial a lost server at most 2 s apart. (Timing silence by the leases'
+ * renewTime would call every node dead on the first pass.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Event, type Node, type Pod } from '@tsk/api';
@@ -29,7 +30,9 @@ describe('server outage', () => {
     const before = await runningPods(client, 'outage', 4);
 
     await server.kill9();
-    await new Promise((r) => setTimeout(r, GRACE_MS + 4_000));
+    // 20 s: long enough that gRPC's default redial backoff (1.6x per try, up to 120 s) would leave
+    // the agents away for more than the grace period after the server is back.
+    await new Promise((r) => setTimeout(r, GRACE_MS + 12_000));
     await server.start();
 
     // Watch the nodes through the first grace period after the restart and a bit more.

@@ -1,11 +1,14 @@
 /**
- * The scheduler loop tsk-server runs beside the API service (the controllers, node lifecycle
- * included, are the controller manager's: controller-manager.ts), wired here so main.ts stays a
- * list of steps. Each loop is a client of the API like any other (over gRPC on the server's own
- * address), so it behaves the same in-process or split out.
+ * The control loops tsk-server runs beside the API service, wired here so main.ts stays a list of
+ * steps: the scheduler (--no-scheduler turns it off), the workload controllers and garbage
+ * collector (--no-controllers) and the node lifecycle controller (--no-node-lifecycle, e.g. while
+ * another server runs it). Each loop is a client of the API like any other (over gRPC on the
+ * server's own address), so it behaves the same in-process or split out; in-process they share
+ * one set of informers, so the scheduler and the controllers cost one Pod watch, not two.
  */
 import { hostname } from 'node:os';
 import { connect, InformerFactory } from '@tsk/client';
+import { ALL_CONTROLLERS, ControllerManager } from '@tsk/controllers';
 import { type Logger } from '@tsk/log';
 import { makeProfile, SchedulerLoop } from '@tsk/scheduler';
 import { type ServerConfig } from './flags.js';
@@ -20,6 +23,7 @@ export async function startControlLoops(cfg: ServerConfig, grpcAddress: string, 
   const watchClient = connect(grpcAddress, { logger });
   const client = connect(grpcAddress, { logger });
   const informers = new InformerFactory(watchClient, { logger });
+  // Stopped in reverse order of start.
   const loops: { stop(): Promise<void> }[] = [];
   if (cfg.scheduler) {
     const scheduler = new SchedulerLoop({
@@ -36,9 +40,15 @@ export async function startControlLoops(cfg: ServerConfig, grpcAddress: string, 
     await scheduler.start();
     logger.info({ component: 'scheduler', strategy: cfg.schedulingStrategy, seed: cfg.schedulerSeed }, 'scheduler started');
   }
+  const controllers = ALL_CONTROLLERS.filter((c) => (c === 'nodelifecycle' ? cfg.nodeLifecycle : cfg.controllers));
+  if (controllers.length > 0) {
+    const manager = new ControllerManager({ client, logger, informers, controllers });
+    loops.push(manager);
+    await manager.start();
+  }
   return {
     async stop() {
-      for (const loop of loops) await loop.stop();
+      for (const loop of loops.reverse()) await loop.stop();
       await informers.stop();
       client.close();
       watchClient.close();

@@ -9,7 +9,6 @@ import { ApiServer } from '@tsk/apiserver';
 import { createLogger } from '@tsk/log';
 import { openStore, parseStoreUrl } from '@tsk/store';
 import { startControlLoops } from './control-loops.js';
-import { startControllerManager } from './controller-manager.js';
 import { parseFlags, type ServerConfig } from './flags.js';
 import { mountRegistry } from './registry.js';
 
@@ -44,7 +43,6 @@ async function main(cfg: ServerConfig): Promise<void> {
   // Mounted before "tsk-server listening" is logged, which scripts and tests wait for.
   await mountRegistry(server.http, cfg.dataDir, logger);
   const loops = await startControlLoops(cfg, server.grpcAddress, logger);
-  const controllers = await startControllerManager(cfg, server.grpcAddress, logger);
   logger.info({ grpc: server.grpcAddress, http: server.httpAddress, store: store.backend, pid: process.pid }, 'tsk-server listening');
 
   let stopping = false;
@@ -62,7 +60,6 @@ async function main(cfg: ServerConfig): Promise<void> {
       process.exit(1);
     }, 15_000).unref();
     void (async () => {
-      await controllers.stop();
       await loops.stop();
       await server.stop();
       await store.close();

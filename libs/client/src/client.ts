@@ -46,6 +46,11 @@ const CHANNEL_OPTIONS = {
   // Detect a dead connection under an idle watch; grpc-js servers accept pings this rare.
   'grpc.keepalive_time_ms': 60_000,
   'grpc.keepalive_timeout_ms': 20_000,
+  // Redial a lost server at most 2 s apart (grpc's default backoff grows to 120 s): after a
+  // tsk-server restart, agents must renew their leases well within the node grace period (8 s),
+  // and informers catch up at once.
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2_000,
 };
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
