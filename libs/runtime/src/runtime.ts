@@ -236,11 +236,30 @@ export class Runtime {
       created: rec.created,
       annotations: rec.annotations,
     };
+    const stopped = (exit: ExitRecord): OciState => ({
+      ...base,
+      status: 'stopped',
+      pid: 0,
+      exitCode: exit.exitCode,
+      oomKilled: exit.oomKilled,
+      finishedAt: new Date(exit.finishedAt).toISOString(),
+    });
     const exit = await this.store.exit(id);
-    if (exit !== undefined) {
-      return { ...base, status: 'stopped', pid: 0, exitCode: exit.exitCode, oomKilled: exit.oomKilled, finishedAt: new Date(exit.finishedAt).toISOString() };
+    if (exit !== undefined) return stopped(exit);
+    const status = await this.liveStatus(id, rec);
+    if (status === 'stopped') {
+      // Init is dead but exit.json is not there yet: its shim, still alive, is reaping it and
+      // writing the record right now. Wait for it (briefly) rather than report a stopped
+      // container without its exit code. A shim that handed init off writes none.
+      for (let i = 0; i < 200 && rec.shimPid > 0 && !(await isZombieOrGone(rec.shimPid)); i++) {
+        const written = await this.store.exit(id);
+        if (written !== undefined) return stopped(written);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const written = await this.store.exit(id);
+      if (written !== undefined) return stopped(written);
     }
-    return { ...base, status: await this.liveStatus(id, rec) };
+    return { ...base, status };
   }
 
   private async liveStatus(id: string, rec: ContainerRecord): Promise<Status> {
