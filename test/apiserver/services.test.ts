@@ -56,10 +56,10 @@ describe('Service addresses', () => {
   it('keeps the address across a re-apply and a replace that omits it', async () => {
     const manifest = 'apiVersion: v1\nkind: Service\nmetadata: {name: kept}\nspec:\n  selector: {app: kept}\n  ports: [{port: 80}]\n';
     const first = await server.api.applyManifest({ manifest, filename: 'kept.yaml' });
-    const ip = first.results[0]!.object!.service!.spec!.clusterIP!;
+    const ip = first.results![0]!.object!.service!.spec!.clusterIP!;
     expect(ip).toMatch(/^10\.96\./);
     const again = await server.api.applyManifest({ manifest, filename: 'kept.yaml' });
-    expect(again.results[0]!.action).toBe('unchanged');
+    expect(again.results![0]!.action).toBe('unchanged');
     const replaced = await server.api.update({ object: { service: svc('kept', { ports: [{ port: 81 }] }) } });
     expect(replaced.service?.spec?.clusterIP).toBe(ip);
   });

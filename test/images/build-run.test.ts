@@ -76,7 +76,7 @@ describe('build RUN', () => {
     first = await build(store, { contextDir: dir, tags: ['run:1'], output: (l) => lines.push(l) });
     const layers = await layerFiles(first);
     expect(layers.length).toBe(base.manifest.layers.length + 4);
-    const [greet, foo, where, nics] = layers.slice(-4) as Array<Map<string, string>>;
+    const [greet, foo, where, nics] = layers.slice(-4) as [Map<string, string>, Map<string, string>, Map<string, string>, Map<string, string>];
     expect(greet.get('greeting')).toBe('hello\n');
     expect(greet.has('etc/.wh.group')).toBe(true);
     expect(foo.get('foo')).toBe('bar\n');
@@ -111,7 +111,7 @@ describe('build RUN', () => {
   it('runs as USER, marks a directory a RUN replaced as opaque, and sees the image as it is now', async () => {
     const file = 'FROM busybox\nRUN mkdir -m 777 /out\nUSER nobody:nogroup\nRUN id -u > /out/uid && id -g >> /out/uid\nUSER root\nRUN rm -rf /etc && mkdir /etc && echo x > /etc/only\n';
     const image = await build(store, { contextDir: context(file) });
-    const [asUser, replaced] = (await layerFiles(image)).slice(-2) as Array<Map<string, string>>;
+    const [asUser, replaced] = (await layerFiles(image)).slice(-2) as [Map<string, string>, Map<string, string>];
     expect(asUser.get('out/uid')).toBe('65534\n65534\n');
     expect(replaced.has('etc/.wh..wh..opq')).toBe(true);
     expect(replaced.get('etc/only')).toBe('x\n');

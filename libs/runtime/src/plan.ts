@@ -130,7 +130,7 @@ export function containerPlan(bundle: Bundle, ctx: PlanContext): string[] {
       if (!['c', 'b', 'u', 'p'].includes(d.type)) throw new ConfigError(`${f}.type`, 'must be c, b, u or p');
       // A fifo has no device number (the spec makes major and minor optional for p only).
       if (d.type !== 'p' && !(Number.isInteger(d.major) && Number.isInteger(d.minor))) throw new ConfigError(`${f}.major`, `major and minor are required for type ${d.type}`);
-      const [major, minor] = d.type === 'p' ? [0, 0] : [d.major, d.minor];
+      const [major, minor] = d.type === 'p' ? [0, 0] : [d.major ?? 0, d.minor ?? 0]; // checked just above
       p.op('mkdev', d.path, d.type === 'u' ? 'c' : d.type, major, minor, d.fileMode ?? 0o666, d.uid ?? 0, d.gid ?? 0);
     }
     for (const [target, link] of DEV_LINKS) p.op('symlink', target, link);

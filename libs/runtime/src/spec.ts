@@ -57,8 +57,9 @@ export interface Resources {
 export interface LinuxDevice {
   path: string;
   type: string;
-  major: number;
-  minor: number;
+  /** Required unless type is p (a fifo), as the runtime spec says; plan.ts checks. */
+  major?: number;
+  minor?: number;
   fileMode?: number;
   uid?: number;
   gid?: number;
