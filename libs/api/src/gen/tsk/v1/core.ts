@@ -32,7 +32,23 @@ export interface NamespaceStatus {
   phase?: string | undefined;
 }
 
-/** Node is a machine running tsk-agent. Agents create and heartbeat their own Node. */
+/**
+ * Node is a machine running tsk-agent. Agents create and heartbeat their own Node.
+ *
+ * The node protocol, every agent (real or hollow) to tsk-server, is the Objects service on these
+ * kinds; there is no separate agent API, as the kubelet has none:
+ *  1. Register: Create this Node (status.allocatable, a Ready=True condition with
+ *     lastHeartbeatTime, nodeInfo, addresses, the kubernetes.io/hostname label, spec.podCIDR).
+ *     An agent that finds its Node already there keeps its spec and refreshes its status.
+ *  2. Heartbeat: a Lease named after the node in namespace tsk-node-lease, renewTime moved
+ *     forward every 2 s by an Update with the last resourceVersion written; the Node's status is
+ *     rewritten only every 60 s. The node lifecycle controller calls a node whose Lease it has not
+ *     seen change for 8 s (by its own clock) Ready=Unknown and taints it unreachable.
+ *  3. Watch: Watch Pods with fieldSelector spec.nodeName=NODE (from a List's resourceVersion).
+ *  4. Report: UpdateStatus of each of its pods (phase, conditions, podIP, containerStatuses); a
+ *     pod with metadata.deletionTimestamp is stopped, then Deleted with gracePeriodSeconds 0 and
+ *     its uid as a precondition.
+ */
 export interface Node {
   /** "v1" */
   apiVersion?:
