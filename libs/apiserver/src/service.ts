@@ -168,6 +168,12 @@ export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplemen
     dryRun: dryRun === true,
     signal,
   });
+  // Create, Update and UpdateStatus: the request's object was decoded for this call alone, so
+  // storage may take it over instead of copying it.
+  const ownedWrite = (dryRun: boolean | undefined, signal: AbortSignal): { dryRun: boolean; signal: AbortSignal; owned: true } => ({
+    ...writeOptions(dryRun, signal),
+    owned: true,
+  });
 
   return {
     get: unary('Get', async (req: GetRequest) => {
@@ -196,17 +202,17 @@ export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplemen
 
     create: unary('Create', async (req: CreateRequest, signal) => {
       const { info, object } = objectOf(req.object);
-      return wrap(info, await storage.create(info, object, writeOptions(req.dryRun, signal)));
+      return wrap(info, await storage.create(info, object, ownedWrite(req.dryRun, signal)));
     }),
 
     update: unary('Update', async (req: UpdateRequest, signal) => {
       const { info, object } = objectOf(req.object);
-      return wrap(info, await storage.update(info, object, false, writeOptions(req.dryRun, signal)));
+      return wrap(info, await storage.update(info, object, false, ownedWrite(req.dryRun, signal)));
     }),
 
     updateStatus: unary('UpdateStatus', async (req: UpdateRequest, signal) => {
       const { info, object } = objectOf(req.object);
-      return wrap(info, await storage.update(info, object, true, writeOptions(req.dryRun, signal)));
+      return wrap(info, await storage.update(info, object, true, ownedWrite(req.dryRun, signal)));
     }),
 
     delete: unary('Delete', async (req: DeleteRequest, signal) => {
