@@ -5,7 +5,7 @@
  * are woken in-process right after each commit. Recent events stay in a memory ring so that
  * caught-up watchers never query; a watcher that is behind reads the log table.
  */
-import { closeSync, constants as fsConstants, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '@tsk/log';
@@ -30,68 +30,11 @@ import type {
   WriteResult,
 } from '../types.js';
 import { Checkpointer } from './checkpointer.js';
+import { WalSync } from './wal-sync.js';
 import { acquireLock } from './lock.js';
-import { type EventRow, EMPTY, KV_COLUMNS, type LogRow, SCHEMA, toEvent, toKv } from './schema.js';
+import { EMPTY, type LogRow, SCHEMA, toEvent, toKv } from './schema.js';
+import { prepareStatements, type Statements } from './statements.js';
 
-const KV = KV_COLUMNS;
-
-/** Every statement the store runs, prepared once. */
-function prepareStatements(db: Database.Database) {
-  return {
-    current: db.prepare<[Buffer], LogRow>(
-      `SELECT ${KV} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`,
-    ),
-    listCurrent: db.prepare<[Buffer, Buffer, number], LogRow>(
-      `SELECT ${KV} FROM current c JOIN log l ON l.revision = c.revision
-       WHERE c.key >= ? AND c.key < ? ORDER BY c.key LIMIT ?`,
-    ),
-    // The latest row of each key as of a revision, skipping keys whose latest row is a delete.
-    listAt: db.prepare<[Buffer, Buffer, number, number], LogRow>(
-      `SELECT ${KV} FROM log l
-       JOIN (SELECT MAX(revision) AS revision FROM log WHERE key >= ? AND key < ? AND revision <= ? GROUP BY key) m
-         ON l.revision = m.revision
-       WHERE l.deleted = 0 ORDER BY l.key LIMIT ?`,
-    ),
-    count: db.prepare<[Buffer, Buffer], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE key >= ? AND key < ?'),
-    // NOT INDEXED: walk the log by revision (the primary key), never by key, so catch-up costs
-    // the number of revisions missed rather than the size of the prefix's history.
-    events: db.prepare<[number, number, Buffer, Buffer, number], EventRow>(
-      `SELECT ${KV}, p.revision AS p_revision, p.create_revision AS p_create_revision, p.lease AS p_lease,
-              p.value AS p_value
-       FROM log l NOT INDEXED LEFT JOIN log p ON p.revision = l.prev_revision
-       WHERE l.revision >= ? AND l.revision <= ? AND l.key >= ? AND l.key < ? ORDER BY l.revision LIMIT ?`,
-    ),
-    insertLog: db.prepare<[number, Buffer, number, number, number, number, number, Buffer]>(
-      `INSERT INTO log (revision, key, created, deleted, create_revision, prev_revision, lease, value)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    upsertCurrent: db.prepare<[Buffer, number, number]>(
-      'INSERT INTO current (key, revision, lease) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, lease = excluded.lease',
-    ),
-    deleteCurrent: db.prepare<[Buffer]>('DELETE FROM current WHERE key = ?'),
-    maxRevision: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'log'"),
-    getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
-    setMeta: db.prepare<[string, number]>(
-      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-    ),
-    // Compaction keeps, for every key, its latest row as of the compact revision (unless that row
-    // is a delete), so every read at or after the compact revision answers as before.
-    compact: db.prepare<[number, number]>(
-      `DELETE FROM log WHERE revision < ? AND (deleted = 1 OR EXISTS (
-         SELECT 1 FROM log n WHERE n.key = log.key AND n.revision > log.revision AND n.revision <= ?))`,
-    ),
-    insertLease: db.prepare<[number, number]>('INSERT INTO leases (ttl, expires_at) VALUES (?, ?)'),
-    getLease: db.prepare<[number], { id: number; ttl: number; expires_at: number }>(
-      'SELECT id, ttl, expires_at FROM leases WHERE id = ?',
-    ),
-    renewLease: db.prepare<[number, number]>('UPDATE leases SET expires_at = ? WHERE id = ?'),
-    deleteLease: db.prepare<[number]>('DELETE FROM leases WHERE id = ?'),
-    expiredLeases: db.prepare<[number], { id: number }>('SELECT id FROM leases WHERE expires_at <= ? ORDER BY id'),
-    leaseKeys: db.prepare<[number], { key: Buffer }>('SELECT key FROM current WHERE lease = ? ORDER BY key'),
-  };
-}
-
-type Statements = ReturnType<typeof prepareStatements>;
 
 export interface SqliteStoreOptions {
   readonly logger: Logger;
@@ -117,10 +60,7 @@ export class SqliteStore implements Store {
   /** The last revision on disk and handed to watchers: events are published in order, once durable. */
   private publishedRevision: number;
   private compactRevision: number;
-  private readonly walFd: number;
-  /** Waiters for the next WAL fdatasync, and whether one is running. */
-  private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private syncRunning = false;
+  private readonly wal: WalSync;
   /** Every commit's durability, settled in commit order; close() waits for it. */
   private durable: Promise<void> = Promise.resolve();
   /** Events for revisions ringStart .. ringStart + ring.length - 1 (one event per revision). */
@@ -147,7 +87,7 @@ export class SqliteStore implements Store {
       this.db.pragma('journal_mode = WAL');
       // NORMAL: SQLite itself does not fsync at commit; the store fdatasyncs the WAL on libuv's
       // thread pool after each group commit and acknowledges (and publishes) the writes only
-      // then (see syncWal). That is FULL's guarantee, an acknowledged write is on disk and
+      // then (see wal-sync.ts). That is FULL's guarantee, an acknowledged write is on disk and
       // survives power loss and kill -9, without blocking the event loop for the fsync.
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = OFF');
@@ -159,10 +99,7 @@ export class SqliteStore implements Store {
       throw new StoreUnavailableError(`cannot open SQLite store ${path}: ${String(err)}`, { cause: err });
     }
     this.stmts = prepareStatements(this.db);
-    // The WAL file's inode stays the same for the life of the store: SQLite rewinds or
-    // truncates a WAL but only unlinks it when its last connection closes. O_CREAT: an empty
-    // file is what SQLite would create itself.
-    this.walFd = openSync(`${path}-wal`, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+    this.wal = new WalSync(`${path}-wal`);
     this.revision = this.stmts.maxRevision.get()?.seq ?? 0;
     this.publishedRevision = this.revision;
     this.compactRevision = this.stmts.getMeta.get('compact_revision')?.value ?? 0;
@@ -335,7 +272,7 @@ export class SqliteStore implements Store {
       this.durable = this.durable.then(settle);
       return;
     }
-    const synced = this.syncWal();
+    const synced = this.wal.sync();
     this.durable = Promise.all([this.durable, synced]).then(settle, (err: unknown) => {
       // The commit is in SQLite but its fsync failed: the disk is in trouble. Nothing of the
       // batch is acknowledged, but its events are published: readers already see those rows,
@@ -344,32 +281,6 @@ export class SqliteStore implements Store {
       this.logger.error({ err }, 'WAL fsync failed');
       this.publish(pending);
       for (const op of batch) op.reject(error);
-    });
-  }
-
-  /**
-   * Resolves once a WAL fdatasync that started after this call has finished, so everything
-   * committed before the call is on disk. Syncs run one at a time on libuv's thread pool; the
-   * commits made while one runs share the next.
-   */
-  private syncWal(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.syncWaiters.push({ resolve, reject });
-      if (!this.syncRunning) this.startSync();
-    });
-  }
-
-  private startSync(): void {
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    this.syncRunning = true;
-    fdatasync(this.walFd, (err) => {
-      this.syncRunning = false;
-      for (const w of waiters) {
-        if (err === null) w.resolve();
-        else w.reject(err);
-      }
-      if (this.syncWaiters.length > 0) this.startSync();
     });
   }
 
@@ -544,7 +455,7 @@ export class SqliteStore implements Store {
     this.flush();
     this.closed = true;
     await this.durable.catch(() => undefined);
-    closeSync(this.walFd);
+    this.wal.close();
     clearInterval(this.sweeper);
     await this.checkpointer.close();
     this.db.close();
