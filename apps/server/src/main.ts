@@ -8,7 +8,7 @@ import { CommanderError } from 'commander';
 import { ApiServer } from '@tsk/apiserver';
 import { createLogger } from '@tsk/log';
 import { openStore, parseStoreUrl } from '@tsk/store';
-import { startControlLoops } from './control-loops.js';
+import { startControlLoopsThread } from './control-loops.js';
 import { parseFlags, type ServerConfig } from './flags.js';
 import { mountRegistry } from './registry.js';
 
@@ -42,7 +42,7 @@ async function main(cfg: ServerConfig): Promise<void> {
   });
   // Mounted before "tsk-server listening" is logged, which scripts and tests wait for.
   await mountRegistry(server.http, cfg.dataDir, logger);
-  const loops = await startControlLoops(cfg, server.grpcAddress, logger);
+  const loops = await startControlLoopsThread(cfg, server.grpcAddress, logger);
   logger.info({ grpc: server.grpcAddress, http: server.httpAddress, store: store.backend, pid: process.pid }, 'tsk-server listening');
 
   let stopping = false;
