@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kindOf, type DaemonSet, type Deployment, type DeploymentStatus, type PodTemplateSpec, type ReplicaSet } from '@tsk/api';
 import { FakeObjectsServer } from '@tsk/client';
-import { silentLogger } from '@tsk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../program.js';
+import { runTsctl, type TsctlResult } from '../testing.js';
 import { formatDuration, parseDuration } from './rollout.js';
 
 let server: FakeObjectsServer;
@@ -21,23 +20,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function tsctl(args: string[], onOut?: (s: string) => void) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['--server', server.address, ...args], {
-    stdout: (s) => {
-      stdout += s;
-      onOut?.(s);
-    },
-    stderr: (s) => (stderr += s),
-    readStdin: () => Promise.resolve(''),
-    env: {},
-    home,
-    now: () => Date.parse('2026-11-27T07:00:00Z'),
-    signal: new AbortController().signal,
-    logger: silentLogger(),
-  });
-  return { code, stdout, stderr };
+function tsctl(args: string[], onOut?: (s: string) => void): Promise<TsctlResult> {
+  return runTsctl(server.address, home, args, { now: () => Date.parse('2026-11-27T07:00:00Z'), ...(onOut !== undefined ? { onOut } : {}) });
 }
 
 const template = (image: string): PodTemplateSpec => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } });

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kindOf, type Deployment } from '@tsk/api';
 import { FakeObjectsServer } from '@tsk/client';
-import { silentLogger } from '@tsk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../program.js';
+import { runTsctl, type TsctlResult } from '../testing.js';
 
 let server: FakeObjectsServer;
 const home = mkdtempSync(join(tmpdir(), 'tsctl-scale-'));
@@ -18,20 +17,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function tsctl(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['--server', server.address, ...args], {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readStdin: () => Promise.resolve(''),
-    env: {},
-    home,
-    now: () => Date.now(),
-    signal: new AbortController().signal,
-    logger: silentLogger(),
-  });
-  return { code, stdout, stderr };
+function tsctl(...args: string[]): Promise<TsctlResult> {
+  return runTsctl(server.address, home, args);
 }
 
 const deployment = (name: string, replicas: number): Deployment => ({
