@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kindOf, type Event } from '@tsk/api';
 import { FakeObjectsServer } from '@tsk/client';
-import { silentLogger } from '@tsk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from './program.js';
+import { runTsctl, type TsctlResult, type TsctlTestOptions } from './testing.js';
 
 let server: FakeObjectsServer;
 const dir = mkdtempSync(join(tmpdir(), 'tsctl-unit-'));
@@ -19,23 +18,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function tsctl(args: string[], opts: { stdin?: string; signal?: AbortSignal; onOut?: (s: string) => void } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['--server', server.address, ...args], {
-    stdout: (s) => {
-      stdout += s;
-      opts.onOut?.(s);
-    },
-    stderr: (s) => (stderr += s),
-    readStdin: () => Promise.resolve(opts.stdin ?? ''),
-    env: {},
-    home: dir,
-    now: () => Date.now(),
-    signal: opts.signal ?? new AbortController().signal,
-    logger: silentLogger(),
-  });
-  return { code, stdout, stderr };
+function tsctl(args: string[], opts: TsctlTestOptions = {}): Promise<TsctlResult> {
+  return runTsctl(server.address, dir, args, opts);
 }
 
 const manifest = `apiVersion: v1

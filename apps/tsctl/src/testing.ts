@@ -16,6 +16,10 @@ export interface TsctlTestOptions {
   readonly now?: () => number;
   /** Called with each piece of stdout as it is written (for watches). */
   readonly onOut?: (s: string) => void;
+  /** What tsctl reads as standard input (`-f -`). */
+  readonly stdin?: string;
+  /** Ends a watching command, as ^C would. */
+  readonly signal?: AbortSignal;
 }
 
 export async function runTsctl(address: string, home: string, args: readonly string[], options: TsctlTestOptions = {}): Promise<TsctlResult> {
@@ -27,11 +31,11 @@ export async function runTsctl(address: string, home: string, args: readonly str
       options.onOut?.(s);
     },
     stderr: (s) => (stderr += s),
-    readStdin: () => Promise.resolve(''),
+    readStdin: () => Promise.resolve(options.stdin ?? ''),
     env: {},
     home,
     now: options.now ?? (() => Date.now()),
-    signal: new AbortController().signal,
+    signal: options.signal ?? new AbortController().signal,
     logger: silentLogger(),
   });
   return { code, stdout, stderr };
