@@ -202,7 +202,8 @@ export async function endToEnd(backend: 'sqlite' | 'etcd', podCount: number, nod
       eventReasons: events.reduce((m, e) => m.set(e.reason ?? '', (m.get(e.reason ?? '') ?? 0) + 1), new Map<string, number>()),
     };
   } finally {
-    await agent.kill9();
+    // A profiled agent must exit cleanly to write its profile; otherwise the machine just goes.
+    await (process.env['TSK_AGENT_NODE_ARGS'] !== undefined ? agent.stop() : agent.kill9());
     client.close();
     await server.stop();
     await etcd?.stop();

@@ -22,7 +22,9 @@ process.on('exit', () => {
 });
 
 export async function startAgent(server: string, args: readonly string[]): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [AGENT_MAIN, '--server', server, ...args], {
+  // $TSK_AGENT_NODE_ARGS: extra node flags for the agent, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env['TSK_AGENT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, AGENT_MAIN, '--server', server, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, TSK_LOG_LEVEL: process.env['TSK_LOG_LEVEL'] ?? 'info' },
   });
