@@ -25,6 +25,7 @@ describe('API server on etcd', () => {
   it('holds deletions for finalizers and bound pods', () => s.finalizersAndGrace(server!));
   it('watches with filters', () => s.watchBasics(server!));
   it('deletes everything in a deleted namespace', () => s.namespaceCascade(server!));
+  it('answers each write of a batch on its own', () => s.batch(server!));
 
   it('reports the etcd backend and resumes a watch across a server restart', async () => {
     expect((await server!.api.version()).storeBackend).toBe('etcd');

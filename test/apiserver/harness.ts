@@ -24,6 +24,8 @@ import {
   type ApplyManifestRequest,
   type ApplyRequest,
   type ApplyResponse,
+  type BatchRequest,
+  type BatchResponse,
   type CreateRequest,
   type DeleteRequest,
   type GetRequest,
@@ -62,6 +64,7 @@ export interface Api {
   applyManifest(req: ApplyManifestRequest): Promise<ApplyResponse>;
   version(): Promise<VersionResponse>;
   watch(req: WatchRequest): ClientReadableStream<WatchEvent>;
+  batch(req: BatchRequest): Promise<BatchResponse>;
 }
 
 export interface ServerProcess {
@@ -122,6 +125,7 @@ export function makeApi(client: ObjectsClient): Api {
     applyManifest: promisify(client, 'applyManifest'),
     version: () => promisify<object, VersionResponse>(client, 'version')({}),
     watch: (req) => client.watch(req),
+    batch: promisify(client, 'batch'),
   };
 }
 

@@ -284,3 +284,58 @@ export async function namespaceCascade(server: ServerProcess): Promise<void> {
 export function names(objects: readonly TskObject[] | undefined): string[] {
   return (objects ?? []).map((o) => (o.configMap as ConfigMap | undefined)?.metadata?.name ?? '?');
 }
+
+/** Batch: each operation answered in order with its own status; one failing stops none. */
+export async function batch(server: ServerProcess): Promise<void> {
+  const { api } = server;
+  const existing = (await api.create({ object: configMap('batch-1') })).configMap!;
+  const res = await api.batch({
+    operations: [
+      { create: { object: configMap('batch-2', 'default', { b: '2' }) } },
+      { create: { object: configMap('batch-1') } },
+      { create: { object: configMap('Bad_Name') } },
+      { update: { object: { configMap: { ...existing, data: { a: 'new' } } } } },
+      { update: { object: configMap('batch-missing') } },
+      {},
+      { delete: { kind: 'ConfigMap', namespace: 'default', name: 'batch-missing' } },
+      { create: { object: configMap('batch-3'), dryRun: true } },
+    ],
+  });
+  const results = res.results ?? [];
+  expect(results.map((r) => r.code ?? 0)).toEqual([
+    status.OK,
+    status.ALREADY_EXISTS,
+    status.INVALID_ARGUMENT,
+    status.OK,
+    status.NOT_FOUND,
+    status.INVALID_ARGUMENT,
+    status.NOT_FOUND,
+    status.OK,
+  ]);
+  expect(results[0]!.object?.configMap?.data).toEqual({ b: '2' });
+  expect(Number(results[0]!.object?.configMap?.metadata?.resourceVersion)).toBeGreaterThan(0);
+  expect(results[2]!.message).toMatch(/metadata\.name/);
+  expect(results[3]!.object?.configMap?.data).toEqual({ a: 'new' });
+  expect(results[5]!.message).toMatch(/operations\[5\]/);
+  expect(results[7]!.object?.configMap?.metadata?.name).toBe('batch-3');
+  // What the batch reported is what the store holds: batch-2 and the update, not the dry run.
+  expect((await api.get({ kind: 'ConfigMap', namespace: 'default', name: 'batch-2' })).configMap?.data).toEqual({ b: '2' });
+  expect((await api.get({ kind: 'ConfigMap', namespace: 'default', name: 'batch-1' })).configMap?.data).toEqual({ a: 'new' });
+  await expectCode(api.get({ kind: 'ConfigMap', namespace: 'default', name: 'batch-3' }), status.NOT_FOUND);
+
+  // A stale resourceVersion is ABORTED for that operation alone.
+  const stale = await api.batch({
+    operations: [
+      { update: { object: { configMap: { ...existing, data: { a: 'stale' } } } } },
+      { delete: { kind: 'ConfigMap', namespace: 'default', name: 'batch-2' } },
+    ],
+  });
+  expect((stale.results ?? []).map((r) => r.code ?? 0)).toEqual([status.ABORTED, status.OK]);
+  await expectCode(api.get({ kind: 'ConfigMap', namespace: 'default', name: 'batch-2' }), status.NOT_FOUND);
+
+  // Too many operations: refused whole, nothing written.
+  const tooMany = Array.from({ length: 1001 }, (_, i) => ({ create: { object: configMap(`batch-many-${i}`) } }));
+  const err = await expectCode(api.batch({ operations: tooMany }), status.INVALID_ARGUMENT);
+  expect(err.details).toMatch(/1001 operations/);
+  await expectCode(api.get({ kind: 'ConfigMap', namespace: 'default', name: 'batch-many-0' }), status.NOT_FOUND);
+}

@@ -23,6 +23,7 @@ describe('API server on SQLite', () => {
   it('holds deletions for finalizers and bound pods', () => s.finalizersAndGrace(server));
   it('watches with filters', () => s.watchBasics(server));
   it('deletes everything in a deleted namespace', () => s.namespaceCascade(server));
+  it('answers each write of a batch on its own', () => s.batch(server));
 
   it('reports its version and store', async () => {
     const v = await server.api.version();

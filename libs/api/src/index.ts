@@ -25,6 +25,10 @@ export {
   WatchEvent,
   VersionRequest,
   VersionResponse,
+  BatchRequest,
+  BatchOperation,
+  BatchResult,
+  BatchResponse,
 } from './gen/tsk/v1/api.js';
 export * from './errors.js';
 export * from './kinds.js';

@@ -23,6 +23,7 @@ import {
   type ApplyManifestRequest,
   type ApplyRequest,
   type ApplyResponse,
+  type BatchRequest,
   type CreateRequest,
   type DeleteRequest,
   type GetRequest,
@@ -35,6 +36,7 @@ import {
 } from '@tsk/api';
 import { type Logger } from '@tsk/log';
 import { applyObjects, type ApplyOutput } from './apply.js';
+import { runBatch, type BatchVerbs } from './batch.js';
 import { deleteObject } from './deletion.js';
 import { toStatus } from './errors-to-grpc.js';
 import { type Metrics } from './metrics.js';
@@ -143,8 +145,14 @@ export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplemen
     return (call: ServerUnaryCall<Decoded<Req>, Res>, callback: sendUnaryData<Res>): void => {
       const started = performance.now();
       const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
+      let answered = false;
+      // grpc-js reports 'cancelled' when the stream closes, after an answer too; aborting then
+      // would only build a DOMException nobody reads (2 % of the server's CPU under load).
+      call.on('cancelled', () => {
+        if (!answered) abort.abort();
+      });
       const finish = (code: Status, err: Parameters<sendUnaryData<Res>>[0], value?: Res): void => {
+        answered = true;
         metrics.observe(method, Status[code] ?? String(code), (performance.now() - started) / 1000);
         if (value === undefined) callback(err);
         else callback(null, value);
@@ -175,6 +183,34 @@ export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplemen
     owned: true,
   });
 
+  // The single-object writes, shared by their unary calls and by Batch.
+  const verbs: BatchVerbs = {
+    async Create(req: CreateRequest, signal) {
+      const { info, object } = objectOf(req.object);
+      return wrap(info, await storage.create(info, object, ownedWrite(req.dryRun, signal)));
+    },
+    async Update(req: UpdateRequest, signal) {
+      const { info, object } = objectOf(req.object);
+      return wrap(info, await storage.update(info, object, false, ownedWrite(req.dryRun, signal)));
+    },
+    async UpdateStatus(req: UpdateRequest, signal) {
+      const { info, object } = objectOf(req.object);
+      return wrap(info, await storage.update(info, object, true, ownedWrite(req.dryRun, signal)));
+    },
+    async Delete(req: DeleteRequest, signal) {
+      const info = kindOf(req.kind ?? '');
+      const result = await deleteObject(storage, info, req.namespace ?? '', req.name ?? '', {
+        ...(req.propagationPolicy === undefined ? {} : { propagationPolicy: req.propagationPolicy }),
+        ...(req.resourceVersion === undefined ? {} : { resourceVersion: req.resourceVersion }),
+        ...(req.uid === undefined ? {} : { uid: req.uid }),
+        ...(req.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: req.gracePeriodSeconds }),
+        ...writeOptions(req.dryRun, signal),
+      });
+      if (info.kind === 'Namespace') deps.namespaces.kick();
+      return wrap(info, result);
+    },
+  };
+
   return {
     get: unary('Get', async (req: GetRequest) => {
       const info = kindOf(req.kind ?? '');
@@ -200,33 +236,13 @@ export function objectsImplementation(deps: ServiceDeps): UntypedServiceImplemen
       };
     }),
 
-    create: unary('Create', async (req: CreateRequest, signal) => {
-      const { info, object } = objectOf(req.object);
-      return wrap(info, await storage.create(info, object, ownedWrite(req.dryRun, signal)));
-    }),
-
-    update: unary('Update', async (req: UpdateRequest, signal) => {
-      const { info, object } = objectOf(req.object);
-      return wrap(info, await storage.update(info, object, false, ownedWrite(req.dryRun, signal)));
-    }),
-
-    updateStatus: unary('UpdateStatus', async (req: UpdateRequest, signal) => {
-      const { info, object } = objectOf(req.object);
-      return wrap(info, await storage.update(info, object, true, ownedWrite(req.dryRun, signal)));
-    }),
-
-    delete: unary('Delete', async (req: DeleteRequest, signal) => {
-      const info = kindOf(req.kind ?? '');
-      const result = await deleteObject(storage, info, req.namespace ?? '', req.name ?? '', {
-        ...(req.propagationPolicy === undefined ? {} : { propagationPolicy: req.propagationPolicy }),
-        ...(req.resourceVersion === undefined ? {} : { resourceVersion: req.resourceVersion }),
-        ...(req.uid === undefined ? {} : { uid: req.uid }),
-        ...(req.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: req.gracePeriodSeconds }),
-        ...writeOptions(req.dryRun, signal),
-      });
-      if (info.kind === 'Namespace') deps.namespaces.kick();
-      return wrap(info, result);
-    }),
+    create: unary('Create', verbs.Create),
+    update: unary('Update', verbs.Update),
+    updateStatus: unary('UpdateStatus', verbs.UpdateStatus),
+    delete: unary('Delete', verbs.Delete),
+    batch: unary('Batch', (req: BatchRequest, signal) =>
+      runBatch(req, verbs, { toStatus: (err, method) => toStatus(err, logger, method), observe: (m, c, s) => metrics.observe(m, c, s) }, signal),
+    ),
 
     apply: unary('Apply', async (req: ApplyRequest, signal) => {
       const inputs = (req.objects ?? []).map((o, i) => ({ ...objectOf(o), index: i + 1 }));

@@ -3,11 +3,15 @@
  * the scheduler and node agents share. Calls carry a deadline, come back as typed TskErrors,
  * and idempotent reads retry with capped backoff while the server restarts.
  */
-import { credentials, Metadata, type ClientUnaryCall, type ServiceError, type CallOptions as GrpcCallOptions } from '@grpc/grpc-js';
+import { credentials, Metadata, status as Status, type ClientUnaryCall, type ServiceError, type CallOptions as GrpcCallOptions } from '@grpc/grpc-js';
 import {
   kindOf,
+  BatchResponse,
   ObjectsClient,
+  TskError,
   unwrap,
+  type BatchOperation,
+  type DeleteRequest,
   wrap,
   type KindInfo,
   type KindObject,
@@ -35,6 +39,7 @@ import {
   type WatchOptions,
   type WriteOptions,
 } from './types.js';
+import { WriteBatcher } from './batcher.js';
 import { watchObjects } from './watch.js';
 
 export const DEFAULT_DEADLINE_MS = 30_000;
@@ -52,6 +57,9 @@ const CHANNEL_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': 250,
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
+
+const BATCH_PATH = '/tsk.v1.Objects/Batch';
+const decodeBatchResponse = (b: Buffer): BatchResponse => BatchResponse.decode(b);
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 type Invoke<Res> = (metadata: Metadata, options: Partial<GrpcCallOptions>, callback: Callback<Res>) => ClientUnaryCall;
@@ -71,6 +79,7 @@ export class ApiClient {
   readonly logger: Logger;
   private readonly deadlineMs: number;
   private readonly retry: RetryOptions;
+  private readonly batcher: WriteBatcher | undefined;
 
   constructor(
     readonly address: string,
@@ -80,6 +89,23 @@ export class ApiClient {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'client', server: address });
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.retry = options.retry ?? {};
+    if (options.batchWrites !== false) {
+      this.batcher = new WriteBatcher({
+        unary: (op) => this.writeAlone(op, {}),
+        // The body is encoded by the batcher (it sizes batches by their bytes): passed as is.
+        batch: (body) =>
+          this.unary<BatchResponse>('Batch', false, {}, (md, co, cb) =>
+            this.raw.makeUnaryRequest(BATCH_PATH, (b: Buffer) => b, decodeBatchResponse, body, md, co, (err, res) => cb(err, res ?? {})),
+          ).then(
+            (r) => r.results ?? [],
+            (e: unknown) => {
+              if (e instanceof TskError && (e.cause as { code?: unknown } | undefined)?.code === Status.UNIMPLEMENTED) return 'unimplemented' as const;
+              throw e;
+            },
+          ),
+        error: (code, message) => fromGrpcError(Object.assign(new Error(message), { code, details: message }), this.address),
+      });
+    }
   }
 
   /** One object, unwrapped: `await client.get<Pod>('Pod', 'default', 'web-1')`. */
@@ -119,10 +145,7 @@ export class ApiClient {
   /** Creates an object; ALREADY_EXISTS surfaces as AlreadyExistsError. */
   async create<T extends KindObject>(kind: KindRef, object: T, opts: WriteOptions = {}): Promise<T> {
     const info = resolveKind(kind);
-    const o = await this.unary<TskObject>('Create', false, opts, (md, co, cb) =>
-      this.raw.create({ object: wrap(info, object), dryRun: opts.dryRun ?? false }, md, co, cb),
-    );
-    return unwrap(o).object as T;
+    return this.write({ create: { object: wrap(info, object), dryRun: opts.dryRun ?? false } }, opts) as Promise<T>;
   }
 
   /**
@@ -131,42 +154,49 @@ export class ApiClient {
    */
   async update<T extends KindObject>(kind: KindRef, object: T, opts: WriteOptions = {}): Promise<T> {
     const info = resolveKind(kind);
-    const o = await this.unary<TskObject>('Update', false, opts, (md, co, cb) =>
-      this.raw.update({ object: wrap(info, object), dryRun: opts.dryRun ?? false }, md, co, cb),
-    );
-    return unwrap(o).object as T;
+    return this.write({ update: { object: wrap(info, object), dryRun: opts.dryRun ?? false } }, opts) as Promise<T>;
   }
 
   /** Replaces only the status (controllers and agents); same precondition as update. */
   async updateStatus<T extends KindObject>(kind: KindRef, object: T, opts: WriteOptions = {}): Promise<T> {
     const info = resolveKind(kind);
-    const o = await this.unary<TskObject>('UpdateStatus', false, opts, (md, co, cb) =>
-      this.raw.updateStatus({ object: wrap(info, object), dryRun: opts.dryRun ?? false }, md, co, cb),
-    );
-    return unwrap(o).object as T;
+    return this.write({ updateStatus: { object: wrap(info, object), dryRun: opts.dryRun ?? false } }, opts) as Promise<T>;
   }
 
   /** Deletes an object; returns it as last seen (with deletionTimestamp while finalizers hold it). */
   async delete<T extends KindObject = KindObject>(kind: KindRef, namespace: string, name: string, opts: DeleteOptions = {}): Promise<T> {
     const info = resolveKind(kind);
-    const o = await this.unary<TskObject>('Delete', false, opts, (md, co, cb) =>
-      this.raw.delete(
-        {
-          kind: info.kind,
-          namespace: info.namespaced ? namespace : '',
-          name,
-          propagationPolicy: opts.propagationPolicy ?? '',
-          resourceVersion: opts.resourceVersion ?? '',
-          uid: opts.uid ?? '',
-          ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
-          dryRun: opts.dryRun ?? false,
-        },
-        md,
-        co,
-        cb,
-      ),
-    );
-    return unwrap(o).object as T;
+    const request: DeleteRequest = {
+      kind: info.kind,
+      namespace: info.namespaced ? namespace : '',
+      name,
+      propagationPolicy: opts.propagationPolicy ?? '',
+      resourceVersion: opts.resourceVersion ?? '',
+      uid: opts.uid ?? '',
+      ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
+      dryRun: opts.dryRun ?? false,
+    };
+    return this.write({ delete: request }, opts) as Promise<T>;
+  }
+
+  /**
+   * One write, through the batcher unless the caller set its own deadline (a batch carries the
+   * client's deadline) or the client was made without batching.
+   */
+  private async write(op: BatchOperation, opts: CallOptions): Promise<KindObject> {
+    const o = this.batcher !== undefined && opts.deadlineMs === undefined ? await this.batcher.write(op, opts.signal) : await this.writeAlone(op, opts);
+    return unwrap(o).object;
+  }
+
+  /** One write as its own unary call. */
+  private writeAlone(op: BatchOperation, opts: CallOptions): Promise<TskObject> {
+    if (op.create !== undefined) return this.unary<TskObject>('Create', false, opts, (md, co, cb) => this.raw.create(op.create!, md, co, cb));
+    if (op.update !== undefined) return this.unary<TskObject>('Update', false, opts, (md, co, cb) => this.raw.update(op.update!, md, co, cb));
+    if (op.updateStatus !== undefined) {
+      return this.unary<TskObject>('UpdateStatus', false, opts, (md, co, cb) => this.raw.updateStatus(op.updateStatus!, md, co, cb));
+    }
+    if (op.delete !== undefined) return this.unary<TskObject>('Delete', false, opts, (md, co, cb) => this.raw.delete(op.delete!, md, co, cb));
+    return Promise.reject(new Error('a write names no operation'));
   }
 
   /**

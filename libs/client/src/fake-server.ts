@@ -20,7 +20,15 @@ import {
   TskError,
   unwrap,
   wrap,
+  type BatchOperation,
+  type BatchRequest,
+  type BatchResponse,
+  type BatchResult,
+  type CreateRequest,
+  type DeleteRequest,
   type ObjectsServer,
+  type TskObject,
+  type UpdateRequest,
   type WatchEvent,
   type WatchRequest,
 } from '@tsk/api';
@@ -31,6 +39,15 @@ export interface FakeServerOptions {
   readonly port?: number;
   /** Version reported by Version. */
   readonly version?: string;
+  /** false: answer Batch UNIMPLEMENTED, as a server older than Batch would. */
+  readonly batch?: boolean;
+}
+
+interface Writes {
+  Create(r: CreateRequest): TskObject;
+  Update(r: UpdateRequest): TskObject;
+  UpdateStatus(r: UpdateRequest): TskObject;
+  Delete(r: DeleteRequest): TskObject;
 }
 
 interface OpenWatch {
@@ -141,8 +158,48 @@ export class FakeObjectsServer {
     };
   }
 
+  /** One operation of a Batch, counted and failed (failNext) as its unary call would be. */
+  private batchOperation(op: BatchOperation, writes: Writes): BatchResult {
+    const [method, run] =
+      op.create !== undefined
+        ? (['Create', () => writes.Create(op.create!)] as const)
+        : op.update !== undefined
+          ? (['Update', () => writes.Update(op.update!)] as const)
+          : op.updateStatus !== undefined
+            ? (['UpdateStatus', () => writes.UpdateStatus(op.updateStatus!)] as const)
+            : op.delete !== undefined
+              ? (['Delete', () => writes.Delete(op.delete!)] as const)
+              : (['Batch', () => { throw new TskError('INVALID_ARGUMENT', 'names no operation'); }] as const);
+    const fail = this.injected(method);
+    if (fail !== undefined) return { code: fail.code, message: fail.details };
+    try {
+      return { code: Status.OK, message: '', object: run() };
+    } catch (err) {
+      const st = toStatus(err);
+      return { code: st.code, message: st.details };
+    }
+  }
+
   private handlers(): ObjectsServer {
     const s = this.store;
+    const writes: Writes = {
+      Create: (r) => {
+        const { info, object } = unwrap(r.object ?? {});
+        return wrap(info, s.create(info, object, r.dryRun ?? false));
+      },
+      Update: (r) => {
+        const { info, object } = unwrap(r.object ?? {});
+        return wrap(info, s.update(info, object, { dryRun: r.dryRun ?? false }));
+      },
+      UpdateStatus: (r) => {
+        const { info, object } = unwrap(r.object ?? {});
+        return wrap(info, s.update(info, object, { status: true, dryRun: r.dryRun ?? false }));
+      },
+      Delete: (r) => {
+        const info = kindOf(r.kind ?? '');
+        return wrap(info, s.delete(info, r.namespace ?? '', r.name ?? '', r.dryRun ?? false));
+      },
+    };
     return {
       get: this.unary('Get', (r) => {
         const info = kindOf(r.kind ?? '');
@@ -153,22 +210,17 @@ export class FakeObjectsServer {
         const { items, revision } = s.list({ info, namespace: r.namespace ?? '', labelSelector: r.labelSelector ?? '', fieldSelector: r.fieldSelector ?? '' });
         return { metadata: { resourceVersion: String(revision), continue: '' }, items: items.map((o) => wrap(info, o)) };
       }),
-      create: this.unary('Create', (r) => {
-        const { info, object } = unwrap(r.object ?? {});
-        return wrap(info, s.create(info, object, r.dryRun ?? false));
-      }),
-      update: this.unary('Update', (r) => {
-        const { info, object } = unwrap(r.object ?? {});
-        return wrap(info, s.update(info, object, { dryRun: r.dryRun ?? false }));
-      }),
-      updateStatus: this.unary('UpdateStatus', (r) => {
-        const { info, object } = unwrap(r.object ?? {});
-        return wrap(info, s.update(info, object, { status: true, dryRun: r.dryRun ?? false }));
-      }),
-      delete: this.unary('Delete', (r) => {
-        const info = kindOf(r.kind ?? '');
-        return wrap(info, s.delete(info, r.namespace ?? '', r.name ?? '', r.dryRun ?? false));
-      }),
+      create: this.unary('Create', writes.Create),
+      update: this.unary('Update', writes.Update),
+      updateStatus: this.unary('UpdateStatus', writes.UpdateStatus),
+      delete: this.unary('Delete', writes.Delete),
+      batch:
+        this.options.batch === false
+          ? (_call, callback) => {
+              this.calls.set('Batch', (this.calls.get('Batch') ?? 0) + 1);
+              callback({ code: Status.UNIMPLEMENTED, details: 'The server does not implement the method /tsk.v1.Objects/Batch' });
+            }
+          : this.unary('Batch', (r: BatchRequest): BatchResponse => ({ results: (r.operations ?? []).map((op) => this.batchOperation(op, writes)) })),
       apply: this.unary('Apply', (r) => {
         const objects = (r.objects ?? []).map((o) => unwrap(o));
         const results = s.apply(objects, r.dryRun ?? false, r.namespace ?? '');

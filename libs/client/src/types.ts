@@ -19,6 +19,11 @@ export interface ConnectOptions {
   /** Deadline of each call, retries included; default 30 s. */
   readonly deadlineMs?: number;
   readonly retry?: RetryOptions;
+  /**
+   * Send writes issued while others are in flight together, as one Batch call (default true).
+   * Each write still gets its own result or typed error; see batcher.ts.
+   */
+  readonly batchWrites?: boolean;
 }
 
 export interface CallOptions {

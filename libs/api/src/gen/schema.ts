@@ -63,6 +63,50 @@ export const SCHEMA: Readonly<Record<string, MessageSchema>> = {
    }
   }
  },
+ "tsk.v1.BatchOperation": {
+  "fields": {
+   "create": {
+    "type": "tsk.v1.CreateRequest"
+   },
+   "update": {
+    "type": "tsk.v1.UpdateRequest"
+   },
+   "updateStatus": {
+    "type": "tsk.v1.UpdateRequest"
+   },
+   "delete": {
+    "type": "tsk.v1.DeleteRequest"
+   }
+  },
+  "oneof": true
+ },
+ "tsk.v1.BatchRequest": {
+  "fields": {
+   "operations": {
+    "list": "tsk.v1.BatchOperation"
+   }
+  }
+ },
+ "tsk.v1.BatchResponse": {
+  "fields": {
+   "results": {
+    "list": "tsk.v1.BatchResult"
+   }
+  }
+ },
+ "tsk.v1.BatchResult": {
+  "fields": {
+   "code": {
+    "type": "int32"
+   },
+   "message": {
+    "type": "string"
+   },
+   "object": {
+    "type": "tsk.v1.Object"
+   }
+  }
+ },
  "tsk.v1.Capabilities": {
   "fields": {
    "add": {

@@ -208,6 +208,32 @@ export interface VersionResponse {
   storeBackend?: string | undefined;
 }
 
+export interface BatchRequest {
+  operations?: BatchOperation[] | undefined;
+}
+
+export interface BatchOperation {
+  create?: CreateRequest | undefined;
+  update?: UpdateRequest | undefined;
+  updateStatus?: UpdateRequest | undefined;
+  delete?: DeleteRequest | undefined;
+}
+
+export interface BatchResult {
+  /** The gRPC status code the unary call would have ended with (0 = OK) and its message. */
+  code?: number | undefined;
+  message?:
+    | string
+    | undefined;
+  /** What the unary call would have returned, when code is 0. */
+  object?: Object | undefined;
+}
+
+export interface BatchResponse {
+  /** One per operation, in request order. */
+  results?: BatchResult[] | undefined;
+}
+
 function createBaseObject(): Object {
   return {
     namespace: undefined,
@@ -2031,6 +2057,384 @@ export const VersionResponse: MessageFns<VersionResponse> = {
   },
 };
 
+function createBaseBatchRequest(): BatchRequest {
+  return { operations: [] };
+}
+
+export const BatchRequest: MessageFns<BatchRequest> = {
+  encode(message: BatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operations !== undefined && message.operations.length !== 0) {
+      for (const v of message.operations) {
+        BatchOperation.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const el = BatchOperation.decode(reader, reader.uint32());
+            if (el !== undefined) {
+              message.operations!.push(el);
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchRequest {
+    return {
+      operations: globalThis.Array.isArray(object?.operations)
+        ? object.operations.map((e: any) => BatchOperation.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchRequest): unknown {
+    const obj: any = {};
+    if (message.operations?.length) {
+      obj.operations = message.operations.map((e) => BatchOperation.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchRequest>, I>>(base?: I): BatchRequest {
+    return BatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchRequest>, I>>(object: I): BatchRequest {
+    const message = createBaseBatchRequest();
+    message.operations = object.operations?.map((e) => BatchOperation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchOperation(): BatchOperation {
+  return { create: undefined, update: undefined, updateStatus: undefined, delete: undefined };
+}
+
+export const BatchOperation: MessageFns<BatchOperation> = {
+  encode(message: BatchOperation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.create !== undefined) {
+      CreateRequest.encode(message.create, writer.uint32(10).fork()).join();
+    }
+    if (message.update !== undefined) {
+      UpdateRequest.encode(message.update, writer.uint32(18).fork()).join();
+    }
+    if (message.updateStatus !== undefined) {
+      UpdateRequest.encode(message.updateStatus, writer.uint32(26).fork()).join();
+    }
+    if (message.delete !== undefined) {
+      DeleteRequest.encode(message.delete, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchOperation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchOperation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.create = CreateRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.update = UpdateRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updateStatus = UpdateRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.delete = DeleteRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchOperation {
+    return {
+      create: isSet(object.create) ? CreateRequest.fromJSON(object.create) : undefined,
+      update: isSet(object.update) ? UpdateRequest.fromJSON(object.update) : undefined,
+      updateStatus: isSet(object.updateStatus) ? UpdateRequest.fromJSON(object.updateStatus) : undefined,
+      delete: isSet(object.delete) ? DeleteRequest.fromJSON(object.delete) : undefined,
+    };
+  },
+
+  toJSON(message: BatchOperation): unknown {
+    const obj: any = {};
+    if (message.create !== undefined) {
+      obj.create = CreateRequest.toJSON(message.create);
+    }
+    if (message.update !== undefined) {
+      obj.update = UpdateRequest.toJSON(message.update);
+    }
+    if (message.updateStatus !== undefined) {
+      obj.updateStatus = UpdateRequest.toJSON(message.updateStatus);
+    }
+    if (message.delete !== undefined) {
+      obj.delete = DeleteRequest.toJSON(message.delete);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchOperation>, I>>(base?: I): BatchOperation {
+    return BatchOperation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchOperation>, I>>(object: I): BatchOperation {
+    const message = createBaseBatchOperation();
+    message.create = (object.create !== undefined && object.create !== null)
+      ? CreateRequest.fromPartial(object.create)
+      : undefined;
+    message.update = (object.update !== undefined && object.update !== null)
+      ? UpdateRequest.fromPartial(object.update)
+      : undefined;
+    message.updateStatus = (object.updateStatus !== undefined && object.updateStatus !== null)
+      ? UpdateRequest.fromPartial(object.updateStatus)
+      : undefined;
+    message.delete = (object.delete !== undefined && object.delete !== null)
+      ? DeleteRequest.fromPartial(object.delete)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBatchResult(): BatchResult {
+  return { code: 0, message: "", object: undefined };
+}
+
+export const BatchResult: MessageFns<BatchResult> = {
+  encode(message: BatchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== undefined && message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== undefined && message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.object !== undefined) {
+      Object.encode(message.object, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.object = Object.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchResult {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      object: isSet(object.object) ? Object.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: BatchResult): unknown {
+    const obj: any = {};
+    if (message.code !== undefined && message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== undefined && message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.object !== undefined) {
+      obj.object = Object.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchResult>, I>>(base?: I): BatchResult {
+    return BatchResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchResult>, I>>(object: I): BatchResult {
+    const message = createBaseBatchResult();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? Object.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBatchResponse(): BatchResponse {
+  return { results: [] };
+}
+
+export const BatchResponse: MessageFns<BatchResponse> = {
+  encode(message: BatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.results !== undefined && message.results.length !== 0) {
+      for (const v of message.results) {
+        BatchResult.encode(v!, writer.uint32(10).fork()).join();
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const el = BatchResult.decode(reader, reader.uint32());
+            if (el !== undefined) {
+              message.results!.push(el);
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => BatchResult.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BatchResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchResponse>, I>>(base?: I): BatchResponse {
+    return BatchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchResponse>, I>>(object: I): BatchResponse {
+    const message = createBaseBatchResponse();
+    message.results = object.results?.map((e) => BatchResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type ObjectsService = typeof ObjectsService;
 export const ObjectsService = {
   /** Get one object by kind, namespace and name. */
@@ -2136,6 +2540,23 @@ export const ObjectsService = {
     responseSerialize: (value: VersionResponse): Buffer => Buffer.from(VersionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VersionResponse => VersionResponse.decode(value),
   },
+  /**
+   * Many independent writes in one call. Each operation is checked and done exactly as the
+   * unary call would do it, and answered in request order with its own status; one failing
+   * does not stop the others. It is not a transaction. The writes of one batch reach the store
+   * together (one commit and one fsync on SQLite), so a client with many writes in flight (a
+   * controller's burst of creates, an agent's status reports) pays one round trip for them.
+   * At most 1,000 operations per call (else INVALID_ARGUMENT, nothing done).
+   */
+  batch: {
+    path: "/tsk.v1.Objects/Batch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchRequest): Buffer => Buffer.from(BatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchRequest => BatchRequest.decode(value),
+    responseSerialize: (value: BatchResponse): Buffer => Buffer.from(BatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchResponse => BatchResponse.decode(value),
+  },
 } as const;
 
 export interface ObjectsServer extends UntypedServiceImplementation {
@@ -2162,6 +2583,15 @@ export interface ObjectsServer extends UntypedServiceImplementation {
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
   /** Server version and build information. */
   version: handleUnaryCall<VersionRequest, VersionResponse>;
+  /**
+   * Many independent writes in one call. Each operation is checked and done exactly as the
+   * unary call would do it, and answered in request order with its own status; one failing
+   * does not stop the others. It is not a transaction. The writes of one batch reach the store
+   * together (one commit and one fsync on SQLite), so a client with many writes in flight (a
+   * controller's burst of creates, an agent's status reports) pays one round trip for them.
+   * At most 1,000 operations per call (else INVALID_ARGUMENT, nothing done).
+   */
+  batch: handleUnaryCall<BatchRequest, BatchResponse>;
 }
 
 export interface ObjectsClient extends Client {
@@ -2299,6 +2729,29 @@ export interface ObjectsClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VersionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many independent writes in one call. Each operation is checked and done exactly as the
+   * unary call would do it, and answered in request order with its own status; one failing
+   * does not stop the others. It is not a transaction. The writes of one batch reach the store
+   * together (one commit and one fsync on SQLite), so a client with many writes in flight (a
+   * controller's burst of creates, an agent's status reports) pays one round trip for them.
+   * At most 1,000 operations per call (else INVALID_ARGUMENT, nothing done).
+   */
+  batch(
+    request: BatchRequest,
+    callback: (error: ServiceError | null, response: BatchResponse) => void,
+  ): ClientUnaryCall;
+  batch(
+    request: BatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchResponse) => void,
+  ): ClientUnaryCall;
+  batch(
+    request: BatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchResponse) => void,
   ): ClientUnaryCall;
 }
 
