@@ -37,8 +37,13 @@ export interface ApplierOptions {
   readonly nodeLifecycleSettings?: NodeLifecycleSettings;
 }
 
-/** Pod creates or deletes in flight at once within one run (Kubernetes' burst is 500 per sync). */
-const MAX_BATCH = 64;
+/**
+ * Pod creates or deletes in flight at once within one run. Kubernetes' slowStartBatch doubles up
+ * to the whole burst (500 per sync); so does this. The client coalesces a step's writes into
+ * Batch calls, so a bigger step costs the server less, not more: with 64 a 500-pod sync took
+ * 13 round trips, now 9.
+ */
+const MAX_BATCH = 512;
 
 /** AlreadyExists on a create and NotFound on anything else: what the action wanted is so. */
 function done(err: unknown): boolean {
