@@ -12,5 +12,7 @@ export function parseTime(text: string | undefined): number | undefined {
 
 /** RFC 3339 with second precision, as the API server writes timestamps. */
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // toISOString always ends in ".sssZ": cutting those 5 characters is the regex replace without
+  // a regex (this runs for every timestamp a controller writes).
+  return `${new Date(ms).toISOString().slice(0, -5)}Z`;
 }

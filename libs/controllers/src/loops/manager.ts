@@ -184,14 +184,27 @@ export class ControllerManager {
       resyncMs: 30_000,
       resyncKeys: () => [GC_KEY],
     });
-    const nodePass = new NodeLifecyclePass({ client: this.options.client, logger: this.options.logger, nodes, leases, pods, leaseNamespace: NODE_LEASE_NAMESPACE, settings: this.settings });
-    make('nodelifecycle', 'node-controller', 1, (_key, now) => nodePass.reconcile(now), {
-      // A dead node sends no events: its lease simply stops changing. Look every period.
-      resyncMs: this.options.nodeMonitorPeriodMs ?? 1_000,
-      resyncKeys: () => [NODES_KEY],
-    });
+    if (enabled.has('nodelifecycle')) {
+      // Bursts of node events coalesce into one pass; the pass decides which Lease renewals wake
+      // it at all (most change nothing it acts on).
+      const nodePass = new NodeLifecyclePass({
+        client: this.options.client,
+        logger: this.options.logger,
+        nodes,
+        leases,
+        pods,
+        leaseNamespace: NODE_LEASE_NAMESPACE,
+        settings: this.settings,
+        wake: () => this.controllers.get('nodelifecycle')?.enqueueAfter(NODES_KEY, 200),
+      });
+      make('nodelifecycle', 'node-controller', 1, (_key, now) => nodePass.reconcile(now), {
+        // A dead node sends no events: its lease simply stops changing. Look every period.
+        resyncMs: this.options.nodeMonitorPeriodMs ?? 1_000,
+        resyncKeys: () => [NODES_KEY],
+      });
+    }
 
-    this.wire({ pods, replicaSets, deployments, daemonSets, jobs, nodes, leases });
+    this.wire({ pods, replicaSets, deployments, daemonSets, jobs, nodes });
     f.start();
     await f.waitForSync(signal);
     if (signal?.aborted === true) return;
@@ -215,7 +228,6 @@ export class ControllerManager {
     daemonSets: Informer<DaemonSet>;
     jobs: Informer<Job>;
     nodes: Informer<Node>;
-    leases: Informer<Lease>;
   }): void {
     const c = (name: ControllerName): Controller | undefined => this.controllers.get(name);
     const rs = c('replicaset');
@@ -223,11 +235,8 @@ export class ControllerManager {
     const ds = c('daemonset');
     const job = c('job');
     const gc = c('garbagecollector');
-    const nl = c('nodelifecycle');
     // Bursts of deletes (a namespace of pods) coalesce into one collector pass.
     const gcSoon = (): void => gc?.enqueueAfter(GC_KEY, 50);
-    // Lease renewals of a thousand nodes must not run the node reconcile a thousand times a second.
-    const nodesSoon = (): void => nl?.enqueueAfter(NODES_KEY, 200);
 
     const ownerOfPod = (pod: Pod): void => {
       const ns = pod.metadata?.namespace ?? '';
@@ -312,26 +321,19 @@ export class ControllerManager {
         .onDelete(() => gcSoon());
     }
 
-    // Nodes: the node lifecycle and every DaemonSet (placement depends on nodes). A Lease renewal
-    // changes no placement, so it wakes only the node lifecycle (the condition it writes when a
-    // lease runs out is a node change and reaches the DaemonSets from there).
+    // Nodes: every DaemonSet (placement depends on nodes). The node lifecycle watches Nodes and
+    // Leases itself (NodeLifecyclePass). A Lease renewal changes no placement, so it wakes no
+    // DaemonSet (the condition written when a lease runs out is a node change and reaches the
+    // DaemonSets from there).
     const allDaemonSets = (): void => {
       if (ds !== undefined) for (const k of i.daemonSets.keys()) ds.enqueue(k);
     };
     i.nodes
-      .onAdd(() => {
-        nodesSoon();
-        allDaemonSets();
-      })
+      .onAdd(allDaemonSets)
       .onUpdate((old, n) => {
-        nodesSoon();
         if (placementChanged(old, n)) allDaemonSets();
       })
-      .onDelete(() => {
-        nodesSoon();
-        allDaemonSets();
-      });
-    i.leases.onAdd(nodesSoon).onUpdate(nodesSoon).onDelete(nodesSoon);
+      .onDelete(allDaemonSets);
   }
 }
 

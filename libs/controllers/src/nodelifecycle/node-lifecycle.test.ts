@@ -70,6 +70,20 @@ describe('reconcileNodeLifecycle', () => {
     expect(actionsOf(actions, 'Event')[0]).toMatchObject({ reason: 'NodeReady', message: 'Node n1 status is now: NodeReady' });
   });
 
+  it('reads the pods only when some node is down or tainted NoExecute', () => {
+    let listed = 0;
+    const pods = (): ReturnType<typeof pod>[] => {
+      listed++;
+      return [pod('a', { node: 'n1', readyAt: 0 }), pod('b', { node: 'n2', readyAt: 0 })];
+    };
+    const healthy = reconcileNodeLifecycle({ nodes: [node('n1'), node('n2')], leases: [lease('n1', 9), lease('n2', 9)], pods, now: at(10) });
+    expect(healthy).toEqual([{ type: 'RequeueAfter', ms: 7000 }]);
+    expect(listed).toBe(0);
+    const oneSilent = reconcileNodeLifecycle({ nodes: [node('n1'), node('n2')], leases: [lease('n1', 1), lease('n2', 9)], pods, now: at(10) });
+    expect(listed).toBe(1);
+    expect(actionsOf(oneSilent, 'MarkPodNotReady').map((a) => a.name)).toEqual(['a']);
+  });
+
   it('does not taint a just-registered node that has no Ready condition yet', () => {
     const n = node('n1');
     n.status = {};

@@ -17,10 +17,14 @@ import { DEFAULT_NODE_LIFECYCLE_SETTINGS, type NodeLifecycleSettings, TaintKeys 
 
 export interface NodeLifecycleInput {
   readonly nodes: readonly Node[];
-  /** The nodes' Leases (namespace kube-node-lease, named after the node). */
-  readonly leases: readonly Lease[];
-  /** Pods bound to nodes (others are ignored). */
-  readonly pods: readonly Pod[];
+  /** The nodes' Leases (namespace kube-node-lease, named after the node); read only without observedAt. */
+  readonly leases?: readonly Lease[];
+  /**
+   * Pods bound to nodes (others are ignored), or a function that lists them: it is called only
+   * when some node is (or goes) down or carries a NoExecute taint, so a healthy cluster's pods
+   * are not walked on every pass.
+   */
+  readonly pods: readonly Pod[] | (() => readonly Pod[]);
   readonly now: number;
   readonly settings?: Partial<NodeLifecycleSettings>;
   /**
@@ -35,6 +39,7 @@ const UNKNOWN_REASON = 'NodeStatusUnknown';
 const UNKNOWN_MESSAGE = 'Kubelet stopped posting node status.';
 /** Conditions Kubernetes turns Unknown with Ready when a node goes silent. */
 const SILENCED_CONDITIONS = new Set(['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']);
+const NO_PODS: readonly Pod[] = [];
 
 function nodeRef(node: Node): ObjectRef {
   return { kind: 'Node', namespace: '', name: node.metadata?.name ?? '', uid: node.metadata?.uid ?? '' };
@@ -44,65 +49,118 @@ function podRef(pod: Pod): ObjectRef {
   return { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: podName(pod), uid: pod.metadata?.uid ?? '' };
 }
 
+function readyConditionOf(node: Node): Condition | undefined {
+  const conditions = node.status?.conditions;
+  if (conditions !== undefined) for (const c of conditions) if (c.type === 'Ready') return c;
+  return undefined;
+}
+
 /** When the node was last heard from: Lease renewal, else its Ready heartbeat, else creation. */
 export function lastHeardFrom(node: Node, lease: Lease | undefined): number | undefined {
-  const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  const ready = readyConditionOf(node);
   const times = [parseTime(lease?.spec?.renewTime), parseTime(ready?.lastHeartbeatTime), parseTime(node.metadata?.creationTimestamp)];
   const known = times.filter((t): t is number => t !== undefined);
   return known.length === 0 ? undefined : Math.max(...known);
 }
 
+/** Formats `now` once per pass, and only if some action needs a timestamp. */
+function lazyStamp(now: number): () => string {
+  let at: string | undefined;
+  return () => (at ??= formatTime(now));
+}
+
+/** What one pass decided for a node that needs any action or may lose pods. */
+interface NodePlan {
+  readonly node: Node;
+  readonly name: string;
+  readonly conditions: Condition[] | undefined;
+  /** Went NotReady in this pass: its ready pods are marked not ready. */
+  readonly wentDown: boolean;
+  readonly taints: Taint[] | undefined;
+  /** Down or tainted NoExecute: its pods may be evicted (or force-deleted). */
+  readonly evicts: boolean;
+  readonly effectiveTaints: readonly Taint[];
+  readonly down: boolean;
+}
+
+/**
+ * One pass over every node. It costs O(nodes) when every node is up and untainted; the pods are
+ * read (once, grouped by node) only when some node goes down or is down or tainted NoExecute: a
+ * pod on an up node without such a taint can be neither evicted nor force-deleted.
+ */
 export function reconcileNodeLifecycle(input: NodeLifecycleInput): Action[] {
   const settings = { ...DEFAULT_NODE_LIFECYCLE_SETTINGS, ...(input.settings ?? {}) };
-  const leases = new Map(input.leases.map((l) => [l.metadata?.name ?? '', l]));
-  const podsByNode = new Map<string, Pod[]>();
-  for (const p of input.pods) {
-    const n = p.spec?.nodeName ?? '';
-    if (n !== '') podsByNode.set(n, [...(podsByNode.get(n) ?? []), p]);
-  }
-  const actions: Action[] = [];
-  const delays: (number | undefined)[] = [];
-  const placed: { pods: readonly Pod[]; taints: readonly Taint[]; down: boolean }[] = [];
+  const now = input.now;
+  const stamp = lazyStamp(now);
+  const observedAt = input.observedAt;
+  const leases = observedAt === undefined ? new Map((input.leases ?? []).map((l) => [l.metadata?.name ?? '', l])) : undefined;
+  let delay: number | undefined;
+  const later = (ms: number | undefined): void => {
+    if (ms !== undefined && (delay === undefined || ms < delay)) delay = ms;
+  };
+  const plans: NodePlan[] = [];
+  let allDown = input.nodes.length > 0;
   for (const node of input.nodes) {
     const name = node.metadata?.name ?? '';
-    const pods = podsByNode.get(name) ?? [];
-    const heard = input.observedAt !== undefined ? (input.observedAt.get(name) ?? input.now) : lastHeardFrom(node, leases.get(name));
-    const silent = heard === undefined || input.now >= heard + settings.nodeMonitorGracePeriodMs;
-    if (!silent) delays.push(heard + settings.nodeMonitorGracePeriodMs - input.now);
+    const heard = observedAt !== undefined ? (observedAt.get(name) ?? now) : lastHeardFrom(node, leases?.get(name));
+    const silent = heard === undefined || now >= heard + settings.nodeMonitorGracePeriodMs;
+    if (!silent) later(heard + settings.nodeMonitorGracePeriodMs - now);
 
-    const conditions = nextConditions(node, silent, input.now);
+    const conditions = nextConditions(node, silent, stamp);
+    const nextReady = conditions?.find((c) => c.type === 'Ready')?.status;
+    // A node that renews its Lease but has not posted a Ready condition yet (just registered)
+    // is not unreachable: only silence, or the agent's own False/Unknown, taints it.
+    const readyStatus = nextReady ?? (silent || readyConditionOf(node) !== undefined ? nodeReadyStatus(node) : 'True');
+    const taints = nextTaints(node, readyStatus, stamp);
+    const down = readyStatus !== 'True';
+    if (!down) allDown = false;
+    const effectiveTaints = taints ?? node.spec?.taints ?? [];
+    const evicts = down || effectiveTaints.some((t) => t.effect === 'NoExecute');
+    if (conditions === undefined && taints === undefined && !evicts) continue;
+    plans.push({ node, name, conditions, wentDown: conditions !== undefined && nextReady !== 'True', taints, evicts, effectiveTaints, down });
+  }
+  // Every node down at once: far likelier that this server lost its network (or the agents their
+  // way to it) than that every machine died, and evicting would only leave every pod Pending.
+  // As Kubernetes' "full disruption" mode, hold evictions until some node is back.
+  const held = allDown;
+  const podsOn = podsOfNodes(input.pods, plans.filter((p) => p.wentDown || (p.evicts && !held)).map((p) => p.name));
+
+  const actions: Action[] = [];
+  for (const { node, name, conditions, wentDown, taints } of plans) {
     if (conditions !== undefined) {
       actions.push({ type: 'SetNodeConditions', name, conditions });
-      const became = conditions.find((c) => c.type === 'Ready')?.status === 'True' ? 'NodeReady' : 'NodeNotReady';
+      const became = wentDown ? 'NodeNotReady' : 'NodeReady';
       actions.push({ type: 'Event', involvedObject: nodeRef(node), eventType: 'Normal', reason: became, message: `Node ${name} status is now: ${became}` });
-      if (became === 'NodeNotReady') {
-        for (const p of pods.filter((x) => !isTerminal(x) && isReady(x))) {
+      if (wentDown) {
+        for (const p of podsOn(name)) {
+          if (isTerminal(p) || !isReady(p)) continue;
           actions.push({ type: 'MarkPodNotReady', namespace: p.metadata?.namespace ?? '', name: podName(p), uid: p.metadata?.uid ?? '', reason: 'NodeNotReady' });
           actions.push({ type: 'Event', involvedObject: podRef(p), eventType: 'Warning', reason: 'NodeNotReady', message: 'Node is not ready' });
         }
       }
     }
-    const hasReady = (node.status?.conditions ?? []).some((c) => c.type === 'Ready');
-    // A node that renews its Lease but has not posted a Ready condition yet (just registered)
-    // is not unreachable: only silence, or the agent's own False/Unknown, taints it.
-    const readyStatus = conditions?.find((c) => c.type === 'Ready')?.status ?? (hasReady || silent ? nodeReadyStatus(node) : 'True');
-    const taints = nextTaints(node, readyStatus, input.now);
     if (taints !== undefined) actions.push({ type: 'SetNodeTaints', name, taints });
-    placed.push({ pods, taints: taints ?? node.spec?.taints ?? [], down: readyStatus !== 'True' });
   }
-  // Every node down at once: far likelier that this server lost its network (or the agents their
-  // way to it) than that every machine died, and evicting would only leave every pod Pending.
-  // As Kubernetes' "full disruption" mode, hold evictions until some node is back.
-  const held = placed.length > 0 && placed.every((n) => n.down);
-  for (const { pods, taints, down } of placed) {
-    for (const p of pods) {
-      const r = evictionFor(p, taints, settings, input.now, down);
-      if (r.action !== undefined && !held) actions.push(...r.action);
-      delays.push(held ? undefined : r.delay);
+  if (!held) {
+    for (const { name, evicts, effectiveTaints, down } of plans) {
+      if (!evicts) continue;
+      for (const p of podsOn(name)) {
+        const r = evictionFor(p, effectiveTaints, settings, now, down);
+        if (r.action !== undefined) actions.push(...r.action);
+        later(r.delay);
+      }
     }
   }
-  actions.push(...requeueAfter(...delays));
+  actions.push(...requeueAfter(delay));
   return actions;
+}
+
+/** The pods bound to the given nodes, grouped by node; the pod list is read only if there are any. */
+function podsOfNodes(pods: NodeLifecycleInput['pods'], names: readonly string[]): (nodeName: string) => readonly Pod[] {
+  if (names.length === 0) return () => NO_PODS;
+  const byNode = new Map<string, Pod[]>(names.map((n) => [n, []]));
+  for (const p of typeof pods === 'function' ? pods() : pods) byNode.get(p.spec?.nodeName ?? '')?.push(p);
+  return (name) => byNode.get(name) ?? NO_PODS;
 }
 
 /** True when every node is down, so that reconcileNodeLifecycle holds evictions (see there). */
@@ -111,12 +169,12 @@ export function evictionsHeld(nodes: readonly Node[]): boolean {
 }
 
 /** New conditions if they must change: Unknown when silent, back to True when our Unknown is stale. */
-function nextConditions(node: Node, silent: boolean, now: number): Condition[] | undefined {
+function nextConditions(node: Node, silent: boolean, stamp: () => string): Condition[] | undefined {
   const conditions = node.status?.conditions ?? [];
-  const ready = conditions.find((c) => c.type === 'Ready');
-  const at = formatTime(now);
+  const ready = readyConditionOf(node);
   if (silent) {
     if (ready?.status === 'Unknown') return undefined;
+    const at = stamp();
     const next = conditions.map((c) => (SILENCED_CONDITIONS.has(c.type ?? '') ? silence(c, at) : c));
     if (ready === undefined) next.push({ type: 'Ready', status: 'Unknown', reason: UNKNOWN_REASON, message: UNKNOWN_MESSAGE, lastTransitionTime: at });
     return next;
@@ -124,6 +182,7 @@ function nextConditions(node: Node, silent: boolean, now: number): Condition[] |
   // The agent renews its Lease again: undo the Unknown this controller wrote (the agent's own
   // status, when it posts one, replaces it anyway).
   if (ready?.status === 'Unknown' && ready.reason === UNKNOWN_REASON) {
+    const at = stamp();
     return conditions.map((c) =>
       c.type === 'Ready'
         ? { ...c, status: 'True', reason: 'KubeletReady', message: 'tsk-agent renewed its lease', lastTransitionTime: at }
@@ -142,12 +201,14 @@ function silence(c: Condition, at: string): Condition {
 const MANAGED = new Set<string>([TaintKeys.NotReady, TaintKeys.Unreachable]);
 
 /** The NoExecute taint the Ready status calls for, keeping the original timeAdded. */
-function nextTaints(node: Node, readyStatus: string, now: number): Taint[] | undefined {
+function nextTaints(node: Node, readyStatus: string, stamp: () => string): Taint[] | undefined {
   const taints = node.spec?.taints ?? [];
   const want = readyStatus === 'Unknown' ? TaintKeys.Unreachable : readyStatus === 'False' ? TaintKeys.NotReady : undefined;
+  // The common case, a Ready node without a taint of ours: nothing to do, nothing to allocate.
+  if (want === undefined && !taints.some((t) => MANAGED.has(t.key ?? '') && t.effect === 'NoExecute')) return undefined;
   const keep = taints.filter((t) => !(MANAGED.has(t.key ?? '') && t.effect === 'NoExecute') || t.key === want);
   if (want !== undefined && !keep.some((t) => t.key === want && t.effect === 'NoExecute')) {
-    keep.push({ key: want, effect: 'NoExecute', timeAdded: formatTime(now) });
+    keep.push({ key: want, effect: 'NoExecute', timeAdded: stamp() });
   }
   const same = keep.length === taints.length && keep.every((t, i) => t === taints[i]);
   return same ? undefined : keep;
