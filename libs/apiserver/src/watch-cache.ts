@@ -1,29 +1,37 @@
 /**
  * The watch cache: one store watch per kind, fanned out to every client watching that kind, so a
- * hundred watchers cost one store watch and one decode per change. Each cache keeps a window of
+ * hundred watchers cost one store watch and one encoded frame per change (the stored bytes with
+ * their resourceVersion spliced in, wire.ts; an object is decoded only for a filtered watcher). Each cache keeps a window of
  * recent events so a client can resume from a resourceVersion without touching the store; a
  * resourceVersion older than the window (compacted, or before the cache could replay) is answered
  * with 410 Expired, and the client lists again (Kubernetes' watch cache works the same way).
  */
-import { WatchEvent, wrap, type KindInfo, type KindObject } from '@tsk/api';
+import { decodeObject, encodeObject, unwrap, wrap, type KindInfo, type KindObject } from '@tsk/api';
 import { type Logger } from '@tsk/log';
-import { StoreCompactedError, type Store, type StoreEvent } from '@tsk/store';
-import { decodeStored, withResourceVersion } from './codec.js';
+import { StoreCompactedError, type KeyValue, type Store, type StoreEvent } from '@tsk/store';
+import { decodeStored } from './codec.js';
 import { kindPrefix } from './keys.js';
 import { bookmarkFrame, Watcher, type WatchSink } from './watcher.js';
 import { type ObjectFilter } from './storage.js';
+import { stampRevision, watchEventFrame } from './wire.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/**
+ * An event as the cache keeps it: the encoded object as clients get it (an unfiltered watcher
+ * needs nothing else, so nothing is decoded for it) and, decoded only when a filtered watcher
+ * asks, the object and its previous state.
+ */
 interface CachedEvent {
   readonly revision: number;
   readonly type: EventType;
   readonly namespace: string;
-  /** After the change; for DELETED the last state, stamped with the deletion's revision. */
-  readonly object: KindObject;
-  /** Before the change (MODIFIED only): decides ADDED/DELETED for filtered watchers. */
-  readonly prev: KindObject | undefined;
-  readonly frames: Map<EventType, Buffer>;
+  /** The encoded Object after the change, resourceVersion stamped; for DELETED the last state, stamped with the deletion's revision. */
+  readonly wire: Uint8Array;
+  /** The stored value the object was before the change (MODIFIED only). */
+  readonly prevValue: KeyValue | undefined;
+  decoded?: { readonly object: KindObject; readonly prev: KindObject | undefined };
+  readonly frames: Partial<Record<EventType, Buffer>>;
 }
 
 export interface WatchCacheOptions {
@@ -48,6 +56,7 @@ export interface AddWatcherOptions {
 
 export class WatchCache {
   private readonly info: KindInfo;
+  private readonly prefix: string;
   private readonly options: WatchCacheOptions;
   private readonly logger: Logger;
   private readonly abort = new AbortController();
@@ -69,6 +78,7 @@ export class WatchCache {
 
   constructor(info: KindInfo, options: WatchCacheOptions) {
     this.info = info;
+    this.prefix = kindPrefix(info);
     this.options = options;
     this.logger = options.logger.child({ component: 'watch-cache', kind: info.kind });
   }
@@ -136,26 +146,41 @@ export class WatchCache {
     }
   }
 
+  /** Throws (and the event is skipped) if the stored bytes are not an object of this kind. */
   private toCached(e: StoreEvent): CachedEvent {
     const revision = e.kv.modRevision;
+    const namespace = this.namespaceOf(e.kv.key);
     if (e.type === 'delete') {
-      const last = e.prevKv === undefined ? undefined : decodeStored(this.info, e.prevKv);
-      const object = withResourceVersion(last ?? { metadata: {} }, revision);
-      return { revision, type: 'DELETED', namespace: object.metadata?.namespace ?? '', object, prev: undefined, frames: new Map() };
+      const wire =
+        e.prevKv === undefined
+          ? encodeObject(wrap(this.info, { metadata: { resourceVersion: String(revision) } }))
+          : stampRevision(e.prevKv.value, this.info, revision);
+      return { revision, type: 'DELETED', namespace, wire, prevValue: undefined, frames: {} };
     }
-    const object = decodeStored(this.info, e.kv);
-    const prev = e.prevKv === undefined ? undefined : decodeStored(this.info, e.prevKv);
-    const type: EventType = prev === undefined ? 'ADDED' : 'MODIFIED';
-    return { revision, type, namespace: object.metadata?.namespace ?? '', object, prev, frames: new Map() };
+    const wire = stampRevision(e.kv.value, this.info, revision);
+    const type: EventType = e.prevKv === undefined ? 'ADDED' : 'MODIFIED';
+    return { revision, type, namespace, wire, prevValue: e.prevKv, frames: {} };
+  }
+
+  /** `/registry/<plural>/<ns>/<name>`: the namespace is in the key (keys.ts). */
+  private namespaceOf(key: string): string {
+    if (!this.info.namespaced) return '';
+    const start = this.prefix.length;
+    const slash = key.indexOf('/', start);
+    return slash < 0 ? '' : key.slice(start, slash);
+  }
+
+  /** The event's object (and previous state) for a filter; decoded once, on first need. */
+  private decoded(event: CachedEvent): { readonly object: KindObject; readonly prev: KindObject | undefined } {
+    event.decoded ??= {
+      object: unwrap(decodeObject(event.wire)).object,
+      prev: event.prevValue === undefined ? undefined : decodeStored(this.info, event.prevValue),
+    };
+    return event.decoded;
   }
 
   private frame(event: CachedEvent, type: EventType): Buffer {
-    let frame = event.frames.get(type);
-    if (frame === undefined) {
-      frame = Buffer.from(WatchEvent.encode({ type, object: wrap(this.info, event.object) }).finish());
-      event.frames.set(type, frame);
-    }
-    return frame;
+    return (event.frames[type] ??= watchEventFrame(type, event.wire));
   }
 
   /** Kubernetes' filtered-watch rule: entering the filter is ADDED, leaving it is DELETED. */
@@ -164,9 +189,10 @@ export class WatchCache {
     if (w.namespace !== '' && event.namespace !== w.namespace) return;
     let type: EventType | undefined = event.type;
     if (w.filter !== undefined) {
-      const now = w.filter(event.object);
+      const { object, prev } = this.decoded(event);
+      const now = w.filter(object);
       if (event.type === 'MODIFIED') {
-        const before = event.prev !== undefined && w.filter(event.prev);
+        const before = prev !== undefined && w.filter(prev);
         type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
       } else if (!now) {
         type = undefined;

@@ -1,0 +1,172 @@
+/**
+ * Stored objects on the wire without decoding them. A stored value is a `tsk.v1.Object` with
+ * resourceVersion left out (codec.ts); what a client must get is the same object with
+ * metadata.resourceVersion set to the revision. Rather than decode the value, stamp the field
+ * and encode it again (three passes over every field, and garbage), this splices the field into
+ * the encoded bytes: it walks the two outer levels of length-delimited fields (the Object's
+ * oneof, then the kind's top-level fields), appends `resourceVersion` to the ObjectMeta and
+ * rewrites the two lengths in front of it. Every kind message has `ObjectMeta metadata = 3`
+ * and ObjectMeta has `string resourceVersion = 5` (proto/tsk/v1).
+ */
+import { encodeObject, wrap, type KindInfo } from '@tsk/api';
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LEN = 2;
+const WIRE_FIXED32 = 5;
+/** `ObjectMeta metadata = 3` in every kind message. */
+const METADATA_FIELD = 3;
+/** `string resourceVersion = 5` in ObjectMeta. */
+const RESOURCE_VERSION_TAG = (5 << 3) | WIRE_LEN;
+
+export class WireError extends Error {
+  override name = 'WireError';
+}
+
+interface Cursor {
+  pos: number;
+}
+
+function readVarint(b: Uint8Array, c: Cursor): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    if (c.pos >= b.length) throw new WireError('truncated varint');
+    const byte = b[c.pos++]!;
+    // Lengths and tags here fit in 35 bits; multiplication keeps them exact past 2^31.
+    result += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return result;
+    shift += 7;
+    if (shift > 63) throw new WireError('varint too long');
+  }
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(out: Uint8Array, pos: number, n: number): number {
+  while (n > 0x7f) {
+    out[pos++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[pos++] = n;
+  return pos;
+}
+
+/** Skips one field's value of `wireType` (groups are not used by tsk's protos). */
+function skipValue(b: Uint8Array, c: Cursor, wireType: number): void {
+  switch (wireType) {
+    case WIRE_VARINT:
+      readVarint(b, c);
+      return;
+    case WIRE_FIXED64:
+      c.pos += 8;
+      break;
+    case WIRE_LEN: {
+      const len = readVarint(b, c); // not `c.pos += readVarint(...)`: that adds to the old pos
+      c.pos += len;
+      break;
+    }
+    case WIRE_FIXED32:
+      c.pos += 4;
+      break;
+    default:
+      throw new WireError(`unexpected wire type ${wireType}`);
+  }
+  if (c.pos > b.length) throw new WireError('field runs past the end');
+}
+
+const kindFields = new Map<string, number>();
+
+/** The field number of `info` in the Object oneof, read once from an encoding of an empty one. */
+export function kindField(info: KindInfo): number {
+  let field = kindFields.get(info.kind);
+  if (field === undefined) {
+    const encoded = encodeObject(wrap(info, {}));
+    field = readVarint(encoded, { pos: 0 }) >>> 3;
+    kindFields.set(info.kind, field);
+  }
+  return field;
+}
+
+/**
+ * `stored` (an encoded Object holding one `info` object, as the store keeps it) with
+ * metadata.resourceVersion = `revision`. Throws WireError if the bytes are not such an Object.
+ * The stored bytes never carry a resourceVersion (codec.ts strips it); appending one is exact.
+ */
+export function stampRevision(stored: Uint8Array, info: KindInfo, revision: number): Uint8Array {
+  const c: Cursor = { pos: 0 };
+  const outerTag = readVarint(stored, c);
+  if (outerTag !== ((kindField(info) << 3) | WIRE_LEN)) throw new WireError(`not a stored ${info.kind}`);
+  const bodyLength = readVarint(stored, c);
+  const bodyStart = c.pos;
+  const bodyEnd = bodyStart + bodyLength;
+  if (bodyEnd !== stored.length) throw new WireError('the stored value is not exactly one object');
+
+  // Find the metadata field among the kind's top-level fields (checking every length on the way).
+  let metaTagStart = -1;
+  let metaStart = -1;
+  let metaEnd = -1;
+  while (c.pos < bodyEnd) {
+    const fieldStart = c.pos;
+    const tag = readVarint(stored, c);
+    if (tag === ((METADATA_FIELD << 3) | WIRE_LEN) && metaTagStart < 0) {
+      const len = readVarint(stored, c);
+      metaTagStart = fieldStart;
+      metaStart = c.pos;
+      metaEnd = c.pos + len;
+      c.pos = metaEnd;
+      if (c.pos > bodyEnd) throw new WireError('metadata runs past the end');
+    } else {
+      skipValue(stored, c, tag & 7);
+    }
+  }
+  if (c.pos !== bodyEnd) throw new WireError('the last field runs past the end');
+
+  const rv = Buffer.from(String(revision), 'latin1');
+  const rvField = 1 + varintLength(rv.length) + rv.length;
+  const metaLength = (metaTagStart < 0 ? 0 : metaEnd - metaStart) + rvField;
+  const metaField = 1 + varintLength(metaLength) + metaLength;
+  // Without metadata (never stored by tsk, but valid protobuf) the field is added at the end.
+  const before = metaTagStart < 0 ? stored.subarray(bodyStart, bodyEnd) : stored.subarray(bodyStart, metaTagStart);
+  const oldMeta = metaTagStart < 0 ? stored.subarray(0, 0) : stored.subarray(metaStart, metaEnd);
+  const after = metaTagStart < 0 ? stored.subarray(0, 0) : stored.subarray(metaEnd, bodyEnd);
+  const newBodyLength = before.length + metaField + after.length;
+
+  const out = Buffer.allocUnsafe(varintLength(outerTag) + varintLength(newBodyLength) + newBodyLength);
+  let p = writeVarint(out, 0, outerTag);
+  p = writeVarint(out, p, newBodyLength);
+  out.set(before, p);
+  p += before.length;
+  out[p++] = (METADATA_FIELD << 3) | WIRE_LEN;
+  p = writeVarint(out, p, metaLength);
+  out.set(oldMeta, p);
+  p += oldMeta.length;
+  out[p++] = RESOURCE_VERSION_TAG;
+  p = writeVarint(out, p, rv.length);
+  out.set(rv, p);
+  p += rv.length;
+  out.set(after, p);
+  return out;
+}
+
+/** An encoded WatchEvent{type, object} around an already encoded Object. */
+export function watchEventFrame(type: string, object: Uint8Array): Buffer {
+  const t = Buffer.from(type, 'latin1');
+  const out = Buffer.allocUnsafe(1 + varintLength(t.length) + t.length + 1 + varintLength(object.length) + object.length);
+  let p = 0;
+  out[p++] = (1 << 3) | WIRE_LEN; // string type = 1
+  p = writeVarint(out, p, t.length);
+  out.set(t, p);
+  p += t.length;
+  out[p++] = (2 << 3) | WIRE_LEN; // Object object = 2
+  p = writeVarint(out, p, object.length);
+  out.set(object, p);
+  return out;
+}
