@@ -24,6 +24,7 @@ import {
   type ApplyRequest,
   type ApplyResponse,
   type BatchRequest,
+  type BatchResponse,
   type CreateRequest,
   type DeleteRequest,
   type GetRequest,
@@ -37,6 +38,7 @@ import {
 import { type Logger } from '@tsk/log';
 import { applyObjects, type ApplyOutput } from './apply.js';
 import { runBatch, type BatchVerbs } from './batch.js';
+import { encodeAnswer, encodeBatchResponse } from './wire.js';
 import { deleteObject } from './deletion.js';
 import { toStatus } from './errors-to-grpc.js';
 import { type Metrics } from './metrics.js';
@@ -57,11 +59,25 @@ export interface ServiceDeps {
   readonly version: Omit<VersionResponse, 'storeBackend'>;
 }
 
-/** ObjectsService with a deserializer that never throws and a Watch serializer that passes bytes. */
+/** Methods answering one Object: their answer may come from the bytes a write stored (wire.ts). */
+const OBJECT_ANSWERS = new Set(['get', 'create', 'update', 'updateStatus', 'delete']);
+
+/**
+ * ObjectsService with a deserializer that never throws, a Watch serializer that passes bytes,
+ * and answers to writes encoded from the bytes they stored.
+ */
 export function objectsDefinition(): ServiceDefinition {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(ObjectsService)) {
     const m = method as { requestDeserialize: (b: Buffer) => unknown; responseSerialize: (v: never) => Buffer };
+    const serialize = OBJECT_ANSWERS.has(name)
+      ? (value: TskObject): Buffer => {
+          const bytes = encodeAnswer(value);
+          return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        }
+      : name === 'batch'
+        ? (value: BatchResponse): Buffer => encodeBatchResponse(value)
+        : (value: unknown): Buffer => m.responseSerialize(value as never);
     out[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer): Decoded<unknown> => {
@@ -71,7 +87,7 @@ export function objectsDefinition(): ServiceDefinition {
           return { ok: false, error: err instanceof Error ? err.message : String(err) };
         }
       },
-      responseSerialize: (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : m.responseSerialize(value as never)),
+      responseSerialize: (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : serialize(value as never)),
     };
   }
   return out as unknown as ServiceDefinition;

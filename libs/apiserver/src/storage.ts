@@ -45,6 +45,7 @@ import {
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { ServiceAllocator } from './service-allocator.js';
 import { listPrefix, objectKey, parseResourceVersion } from './keys.js';
+import { rememberStored } from './wire.js';
 
 /** How many times an unconditional write retries a lost compare-and-swap before giving up. */
 const CAS_ATTEMPTS = 16;
@@ -221,7 +222,8 @@ export class Storage {
       return object;
     }
     if (info.kind === 'Service') await this.services.allocate(object as Service);
-    const result = await this.store.create(key, encodeStored(info, object));
+    const stored = encodeStored(info, object);
+    const result = await this.store.create(key, stored);
     if (!result.succeeded) {
       // A backend that retried our own create after a lost answer finds our object there: the
       // fresh uid says it is ours, so the create succeeded.
@@ -232,7 +234,7 @@ export class Storage {
       throw alreadyExists(info, meta.namespace ?? '', meta.name ?? '');
     }
     this.logger.debug({ kind: info.kind, key, revision: result.revision }, 'created');
-    return withResourceVersion(object, result.revision);
+    return rememberStored(withResourceVersion(object, result.revision), info, stored, result.revision);
   }
 
   /**
@@ -271,7 +273,7 @@ export class Storage {
         if (removed.succeeded) return withResourceVersion(next, removed.revision);
       } else {
         const written = await this.store.update(key, bytes, kv.modRevision);
-        if (written.succeeded) return withResourceVersion(next, written.revision);
+        if (written.succeeded) return rememberStored(withResourceVersion(next, written.revision), info, bytes, written.revision);
         // Our own write, retried by the backend after a lost answer, is what is stored now.
         if (written.kv !== undefined && sameBytes(written.kv.value, bytes)) return withResourceVersion(next, written.kv.modRevision);
       }

@@ -1,8 +1,8 @@
-import { decodeObject, kindOf, unwrap, WatchEvent, type KindInfo, type KindObject } from '@tsk/api';
+import { BatchResponse, decodeObject, encodeObject, kindOf, unwrap, WatchEvent, wrap, type KindInfo, type KindObject } from '@tsk/api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeStored, withResourceVersion } from './codec.js';
-import { stampRevision, watchEventFrame, WireError } from './wire.js';
+import { encodeAnswer, encodeBatchResponse, rememberStored, stampRevision, watchEventFrame, WireError } from './wire.js';
 
 const POD = kindOf('Pod');
 const CM = kindOf('ConfigMap');
@@ -75,5 +75,47 @@ describe('watchEventFrame', () => {
     expect(event.type).toBe('MODIFIED');
     expect(event.object?.configMap?.metadata?.resourceVersion).toBe('42');
     expect(event.object?.configMap?.data).toEqual({ k: 'v' });
+  });
+});
+
+describe('answers from stored bytes', () => {
+  const stored = (): { object: KindObject; bytes: Uint8Array } => {
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default', uid: 'u' }, data: { k: 'v' } } as KindObject;
+    return { object, bytes: encodeStored(CM, object) };
+  };
+
+  it('encodes a remembered write as its stored bytes stamped with the revision', () => {
+    const { object, bytes } = stored();
+    const answer = rememberStored(withResourceVersion(object, 9), CM, bytes, 9);
+    const encoded = encodeAnswer(wrap(CM, answer));
+    expect(Buffer.from(encoded)).toEqual(Buffer.from(stampRevision(bytes, CM, 9)));
+    expect(decodeObject(encoded)).toEqual(decodeObject(encodeObject(wrap(CM, answer))));
+  });
+
+  it('encodes anything else the ordinary way', () => {
+    const { object } = stored();
+    const answer = withResourceVersion(object, 3);
+    expect(Buffer.from(encodeAnswer(wrap(CM, answer)))).toEqual(Buffer.from(encodeObject(wrap(CM, answer))));
+  });
+
+  it('writes a BatchResponse that decodes to the results, codes and messages included', () => {
+    const { object, bytes } = stored();
+    const written = rememberStored(withResourceVersion(object, 12), CM, bytes, 12);
+    const response: BatchResponse = {
+      results: [
+        { code: 0, message: '', object: wrap(CM, written) },
+        { code: 6, message: 'configmaps "x" already exists' },
+        { code: 0, object: wrap(CM, withResourceVersion(object, 13)) },
+        { code: 3, message: 'é'.repeat(100) },
+      ],
+    };
+    const decoded = BatchResponse.decode(encodeBatchResponse(response));
+    expect(decoded.results).toHaveLength(4);
+    expect(decoded.results?.[0]?.object?.configMap?.metadata?.resourceVersion).toBe('12');
+    expect(decoded.results?.[0]?.code ?? 0).toBe(0);
+    expect(decoded.results?.[1]).toMatchObject({ code: 6, message: 'configmaps "x" already exists' });
+    expect(decoded.results?.[2]?.object?.configMap?.metadata?.resourceVersion).toBe('13');
+    expect(decoded.results?.[3]?.message).toBe('é'.repeat(100));
+    expect(BatchResponse.decode(encodeBatchResponse({ results: [] })).results ?? []).toEqual([]);
   });
 });

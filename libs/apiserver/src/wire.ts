@@ -8,7 +8,7 @@
  * rewrites the two lengths in front of it. Every kind message has `ObjectMeta metadata = 3`
  * and ObjectMeta has `string resourceVersion = 5` (proto/tsk/v1).
  */
-import { encodeObject, wrap, type KindInfo } from '@tsk/api';
+import { encodeObject, wrap, type BatchResponse, type KindInfo, type KindObject, type TskObject } from '@tsk/api';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -169,4 +169,71 @@ export function watchEventFrame(type: string, object: Uint8Array): Buffer {
   p = writeVarint(out, p, object.length);
   out.set(object, p);
   return out;
+}
+
+/**
+ * Objects a write just stored, with the bytes it stored them as: their answer is those bytes
+ * with the revision stamped in, not a second encoding. Weak: an answer no one sends is freed.
+ */
+const storedForms = new WeakMap<object, { readonly info: KindInfo; readonly stored: Uint8Array; readonly revision: number }>();
+
+/** Records that `object` is exactly `stored` (an encodeStored value) at `revision`; returns it. */
+export function rememberStored<T extends KindObject>(object: T, info: KindInfo, stored: Uint8Array, revision: number): T {
+  storedForms.set(object, { info, stored, revision });
+  return object;
+}
+
+/** The encoded Object of an answer, from the stored bytes when a write recorded them. */
+export function encodeAnswer(answer: TskObject): Uint8Array {
+  for (const key in answer) {
+    const inner = (answer as Record<string, unknown>)[key];
+    if (inner === undefined) continue;
+    const form = storedForms.get(inner as object);
+    return form === undefined ? encodeObject(answer) : stampRevision(form.stored, form.info, form.revision);
+  }
+  return encodeObject(answer);
+}
+
+/** An encoded BatchResponse, each result's object through encodeAnswer. */
+export function encodeBatchResponse(response: BatchResponse): Buffer {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const push = (bytes: Uint8Array): void => {
+    parts.push(bytes);
+    total += bytes.length;
+  };
+  for (const r of response.results ?? []) {
+    const object = r.object === undefined ? undefined : encodeAnswer(r.object);
+    const message = r.message === undefined || r.message === '' ? undefined : Buffer.from(r.message, 'utf8');
+    const code = r.code ?? 0;
+    // BatchResult: int32 code = 1; string message = 2; Object object = 3.
+    const length =
+      (code !== 0 ? 1 + varintLength(code) : 0) +
+      (message !== undefined ? 1 + varintLength(message.length) + message.length : 0) +
+      (object !== undefined ? 1 + varintLength(object.length) + object.length : 0);
+    const head = Buffer.allocUnsafe(1 + varintLength(length) + (code !== 0 ? 1 + varintLength(code) : 0));
+    let p = 0;
+    head[p++] = (1 << 3) | WIRE_LEN; // BatchResponse.results = 1
+    p = writeVarint(head, p, length);
+    if (code !== 0) {
+      head[p++] = (1 << 3) | WIRE_VARINT;
+      writeVarint(head, p, code);
+    }
+    push(head);
+    if (message !== undefined) {
+      const m = Buffer.allocUnsafe(1 + varintLength(message.length));
+      m[0] = (2 << 3) | WIRE_LEN;
+      writeVarint(m, 1, message.length);
+      push(m);
+      push(message);
+    }
+    if (object !== undefined) {
+      const o = Buffer.allocUnsafe(1 + varintLength(object.length));
+      o[0] = (3 << 3) | WIRE_LEN;
+      writeVarint(o, 1, object.length);
+      push(o);
+      push(object);
+    }
+  }
+  return Buffer.concat(parts, total);
 }
