@@ -8,17 +8,22 @@ import { InvalidError } from './errors.js';
 import { SCHEMA } from './gen/schema.js';
 import { findKind, KINDS, type KindInfo, type KindObject } from './kinds.js';
 import { type FieldSchema, type FieldType, type MessageSchema } from './schema-types.js';
+import {
+  BYTES,
+  fieldTable,
+  INT_OR_STR,
+  INT_OR_STRING,
+  isZero,
+  LIST,
+  MAP,
+  SCALAR,
+  type FieldInfo,
+} from './validation/encoded.js';
 
-const INT_OR_STRING = 'tsk.v1.IntOrString';
+export { compareEncoded, type Comparison } from './validation/encoded.js';
+
 /** Nesting deeper than this is refused (the YAML parser enforces the same bound). */
 export const MAX_DEPTH = 100;
-
-/** Fields printed even at their zero value, because Kubernetes prints them (exitCode: 0). */
-const ALWAYS_EMIT = new Set([
-  'tsk.v1.ContainerStateTerminated.exitCode',
-  'tsk.v1.ContainerStatus.restartCount',
-  'tsk.v1.ContainerStatus.ready',
-]);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -195,10 +200,6 @@ export function decodeManifest(value: unknown): { info: KindInfo; object: KindOb
   return { info, object: decodeMessage(doc, info.message) as KindObject };
 }
 
-function isZero(value: unknown): boolean {
-  return value === '' || value === 0 || value === false;
-}
-
 function encodeValue(value: unknown, type: FieldType): unknown {
   if (type === 'bytes') return Buffer.from(value as Uint8Array).toString('base64');
   if (isScalar(type)) return value;
@@ -209,29 +210,68 @@ function encodeValue(value: unknown, type: FieldType): unknown {
   return encodeMessage(value, type);
 }
 
+/** encodeValue for one list item or map value of `field`, without a closure per call. */
+function encodeItem(field: FieldInfo, item: unknown): unknown {
+  switch (field.kind) {
+    case SCALAR:
+      return item;
+    case BYTES:
+      return Buffer.from(item as Uint8Array).toString('base64');
+    case INT_OR_STR: {
+      const v = item as { intVal?: number; strVal?: string };
+      return v.intVal ?? v.strVal ?? 0;
+    }
+    default:
+      return encodeMessage(item, field.type);
+  }
+}
+
+function encodeList(field: FieldInfo, list: unknown[]): unknown[] {
+  // Array.prototype.map keeps a sparse list sparse; a loop over a dense one gives the same.
+  if (!Array.isArray(list)) return (list as unknown as unknown[]).map((item) => encodeValue(item, field.type));
+  const out = new Array<unknown>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list)) return list.map((item) => encodeValue(item, field.type));
+    out[i] = encodeItem(field, list[i]);
+  }
+  return out;
+}
+
+function encodeMap(field: FieldInfo, map: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const item = encodeItem(field, map[k]);
+    // Object.fromEntries made an own "__proto__" entry; plain assignment would set the prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[k] = item;
+  }
+  return out;
+}
+
 /**
  * Encodes a message as Kubernetes prints it: proto3 zero values and empty lists and maps are
  * omitted (Kubernetes' omitempty), a set message is kept even when empty (`emptyDir: {}`).
+ * Walks the type's precomputed field table: the API server encodes on every write.
  */
 export function encodeMessage(value: unknown, type: string): Record<string, unknown> {
-  const schema = messageSchema(type);
+  const table = fieldTable(type);
   const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(schema.fields)) {
+  for (let i = 0; i < table.length; i++) {
+    const field = table[i]!;
+    const key = field.name;
     const v = src[key];
     if (v === undefined || v === null) continue;
-    if (field.list !== undefined) {
+    if (field.shape === LIST) {
       const list = v as unknown[];
-      if (list.length > 0) out[key] = list.map((item) => encodeValue(item, field.list));
-    } else if (field.map !== undefined) {
-      const entries = Object.entries(v as Record<string, unknown>);
-      if (entries.length > 0) {
-        out[key] = Object.fromEntries(entries.map(([k, item]) => [k, encodeValue(item, field.map)]));
-      }
-    } else if (isScalar(field.type)) {
-      if (field.optional === true || !isZero(v) || ALWAYS_EMIT.has(`${type}.${key}`)) out[key] = encodeValue(v, field.type);
+      if (list.length > 0) out[key] = encodeList(field, list);
+    } else if (field.shape === MAP) {
+      const keys = Object.keys(v);
+      if (keys.length > 0) out[key] = encodeMap(field, v as Record<string, unknown>, keys);
+    } else if (field.kind === SCALAR || field.kind === BYTES) {
+      if (field.emitZero || !isZero(v)) out[key] = field.kind === BYTES ? Buffer.from(v as Uint8Array).toString('base64') : v;
     } else {
-      out[key] = encodeValue(v, field.type);
+      out[key] = encodeItem(field, v);
     }
   }
   return out;

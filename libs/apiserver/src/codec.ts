@@ -5,6 +5,7 @@
  */
 import {
   InvalidError,
+  compareEncoded,
   decodeObject,
   encodeManifest,
   encodeObject,
@@ -53,11 +54,15 @@ export function timestamp(date: Date): string {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
+    const src = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(src).sort()) {
+      const v = canonical(src[k]);
+      // As Object.fromEntries: an own "__proto__" entry, where assignment would set the prototype.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out;
   }
   return value;
 }
@@ -69,6 +74,19 @@ function canonical(value: unknown): unknown {
 export function desiredState(info: KindInfo, object: KindObject): string {
   const { apiVersion: _a, kind: _k, metadata: _m, status: _s, ...rest } = encodeManifest(info, object);
   return JSON.stringify(canonical(rest));
+}
+
+const NOT_DESIRED: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata', 'status']);
+
+/**
+ * `desiredState(info, a) !== desiredState(info, b)`, without encoding either on every update:
+ * the two objects are walked side by side, and only a value the walk cannot be sure of (see
+ * compareEncoded) sends it back to the strings.
+ */
+export function desiredStateChanged(info: KindInfo, a: KindObject, b: KindObject): boolean {
+  const c = compareEncoded(a, b, info.message, NOT_DESIRED);
+  if (c !== 'unknown') return c === 'different';
+  return desiredState(info, a) !== desiredState(info, b);
 }
 
 export function statusOf(object: KindObject): unknown {

@@ -52,14 +52,16 @@ export function checkDnsSubdomain(value: string, path: string): void {
   }
 }
 
-/** A label or annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63. */
-export function checkQualifiedName(key: string, path: string): void {
+export function isQualifiedName(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
-  const ok =
-    (prefix === undefined || isDnsSubdomain(prefix)) && name.length <= 63 && QUALIFIED_NAME.test(name);
-  if (!ok) {
+  return (prefix === undefined || isDnsSubdomain(prefix)) && name.length <= 63 && QUALIFIED_NAME.test(name);
+}
+
+/** A label or annotation key: an optional DNS-subdomain prefix and '/', then a name of at most 63. */
+export function checkQualifiedName(key: string, path: string): void {
+  if (!isQualifiedName(key)) {
     fail(
       path,
       `${show(key)} is not a valid key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (e.g. "app.kubernetes.io/name")`,
@@ -67,8 +69,12 @@ export function checkQualifiedName(key: string, path: string): void {
   }
 }
 
+function isLabelValue(value: string): boolean {
+  return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
 export function checkLabelValue(value: string, path: string): void {
-  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+  if (!isLabelValue(value)) {
     fail(
       path,
       `${show(value)} is not a valid label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`,
@@ -78,8 +84,9 @@ export function checkLabelValue(value: string, path: string): void {
 
 export function checkLabels(labels: Readonly<Record<string, string>> | undefined, path: string): void {
   for (const [k, v] of Object.entries(labels ?? {})) {
-    checkQualifiedName(k, `${path}[${show(k)}]`);
-    checkLabelValue(v, `${path}[${show(k)}]`);
+    // The path is only spelled out for a refusal: every write checks every label.
+    if (!isQualifiedName(k)) checkQualifiedName(k, `${path}[${show(k)}]`);
+    if (!isLabelValue(v)) checkLabelValue(v, `${path}[${show(k)}]`);
   }
 }
 
@@ -167,7 +174,118 @@ function networkOf(ip: string, bits: number): string {
 
 /** Whether two proto-shaped values are equal, treating "", 0, false, [] and {} as unset. */
 export function sameValue(a: unknown, b: unknown): boolean {
+  const fast = sameNormalized(a, b, 0);
+  if (fast !== MAYBE) return fast === EQUAL;
+  return sameValueByJson(a, b);
+}
+
+/** The definition sameValue keeps to: equal JSON of the normalized values. */
+export function sameValueByJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
+}
+
+const EQUAL = 0;
+const UNEQUAL = 1;
+/** Only the JSON can tell (NaN, a function, a bigint, a cycle...). */
+const MAYBE = 2;
+type Answer = typeof EQUAL | typeof UNEQUAL | typeof MAYBE;
+
+/** normalize's `out[k] = ...` sets the prototype for this key, so JSON never shows it. */
+const PROTO = '__proto__';
+
+/** Past this the walk leaves a value to the JSON (which also reports a cycle as it always did). */
+const MAX_WALK_DEPTH = 100;
+
+/** normalize(v) === undefined, without building it. */
+function isUnset(v: unknown, depth: number): boolean | typeof MAYBE {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
+  if (typeof v !== 'object') return false;
+  if (Array.isArray(v) || v instanceof Uint8Array) return v.length === 0;
+  if (depth > MAX_WALK_DEPTH) return MAYBE;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k === PROTO) continue;
+    const u = isUnset(o[k], depth + 1);
+    if (u !== true) return u;
+  }
+  return true;
+}
+
+/**
+ * sameValueByJson(a, b) without normalizing or stringifying: EQUAL or UNEQUAL when the answer
+ * is sure, MAYBE when a value is one whose JSON is not simply itself.
+ */
+function sameNormalized(a: unknown, b: unknown, depth: number): Answer {
+  if (depth > MAX_WALK_DEPTH) return MAYBE;
+  const ua = isUnset(a, depth);
+  const ub = isUnset(b, depth);
+  if (ua === MAYBE || ub === MAYBE) return MAYBE;
+  if (ua || ub) return ua && ub ? EQUAL : settled(ua ? b : a, depth);
+  const ta = typeof a;
+  if (ta !== 'object' || typeof b !== 'object') {
+    // Strings, finite numbers and true are their own JSON, each different from any other.
+    if (!plain(a) || !plain(b)) return MAYBE;
+    return a === b ? EQUAL : UNEQUAL;
+  }
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    // Normalized to base64: bytes equal exactly when their base64 is; bytes against a string is rare.
+    if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array)) return MAYBE;
+    if (a.length !== b.length) return UNEQUAL;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return UNEQUAL;
+    return EQUAL;
+  }
+  const la = Array.isArray(a);
+  if (la !== Array.isArray(b)) return settled(a, depth) === MAYBE ? MAYBE : settled(b, depth);
+  if (la) {
+    // Unset items stay in place (as null), so items compare pairwise.
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return settled(a, depth) === MAYBE ? MAYBE : settled(b, depth);
+    let answer: Answer = EQUAL;
+    for (let i = 0; i < x.length; i++) {
+      const c = sameNormalized(x[i], y[i], depth + 1);
+      if (c === MAYBE) return MAYBE;
+      if (c === UNEQUAL) answer = UNEQUAL;
+    }
+    return answer;
+  }
+  // Objects: unset entries are dropped and keys sorted, so compare entry sets with unset = absent.
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let answer: Answer = EQUAL;
+  for (const k of Object.keys(x)) {
+    if (k === PROTO) continue;
+    const c = sameNormalized(x[k], ownValue(y, k), depth + 1);
+    if (c === MAYBE) return MAYBE;
+    if (c === UNEQUAL) answer = UNEQUAL;
+  }
+  for (const k of Object.keys(y)) {
+    if (k === PROTO || isOwnKey(x, k)) continue;
+    const c = sameNormalized(undefined, y[k], depth + 1);
+    if (c === MAYBE) return MAYBE;
+    if (c === UNEQUAL) answer = UNEQUAL;
+  }
+  return answer;
+}
+
+function plain(v: unknown): boolean {
+  const t = typeof v;
+  return t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v));
+}
+
+const isOwnKey = (o: object, k: string): boolean => Object.prototype.propertyIsEnumerable.call(o, k);
+
+/** What normalize reads for key k: an own enumerable property, else nothing. */
+function ownValue(o: Record<string, unknown>, k: string): unknown {
+  return isOwnKey(o, k) ? o[k] : undefined;
+}
+
+/**
+ * UNEQUAL if a value that is set differs from every other, MAYBE if its JSON could still
+ * surprise (or throw); checked by comparing the value with itself.
+ */
+function settled(v: unknown, depth: number): Answer {
+  return sameNormalized(v, v, depth + 1) === EQUAL ? UNEQUAL : MAYBE;
 }
 
 function normalize(v: unknown): unknown {

@@ -7,6 +7,7 @@ import {
   checkLabels,
   checkQualifiedName,
   fail,
+  isQualifiedName,
   isSet,
   show,
 } from './common.js';
@@ -22,7 +23,7 @@ export function checkName(info: KindInfo, name: string, path: string): void {
 export function checkAnnotations(annotations: Readonly<Record<string, string>> | undefined, path: string): void {
   let total = 0;
   for (const [k, v] of Object.entries(annotations ?? {})) {
-    checkQualifiedName(k, `${path}[${show(k)}]`);
+    if (!isQualifiedName(k)) checkQualifiedName(k, `${path}[${show(k)}]`);
     total += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
   if (total > MAX_ANNOTATIONS_BYTES) {

@@ -11,6 +11,7 @@ import {
 import { checkLabels, checkLabelValue, checkMin, checkOneOf, checkQualifiedName, fail, isSet, show } from './common.js';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+const TOLERATION_EFFECTS = ['', ...TAINT_EFFECTS];
 
 /** A LabelSelector's keys, values and operators. */
 export function checkLabelSelector(selector: LabelSelector, path: string): void {
@@ -100,7 +101,7 @@ export function validateScheduling(spec: PodSpec, path: string): void {
     if (isSet(t.key)) checkQualifiedName(t.key, `${p}.key`);
     else if (op !== 'Exists') fail(`${p}.operator`, 'must be "Exists" when key is empty (tolerate every taint)');
     if (op === 'Exists' && isSet(t.value)) fail(`${p}.value`, 'must be empty when operator is "Exists"');
-    checkOneOf(t.effect, ['', ...TAINT_EFFECTS], `${p}.effect`);
+    checkOneOf(t.effect, TOLERATION_EFFECTS, `${p}.effect`);
     if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
       fail(`${p}.tolerationSeconds`, 'may only be set when effect is "NoExecute"');
     }

@@ -3,6 +3,7 @@
  * old value, so a user knows to delete and recreate instead.
  */
 import { encodeMessage } from '../convert.js';
+import { compareEncoded, DIFFERENT, SAME } from './encoded.js';
 import { type KindInfo, type KindObject } from '../kinds.js';
 import { type ConfigMap, type Secret, type Service } from '../gen/tsk/v1/core.js';
 import { type Pod, type PodSpec } from '../gen/tsk/v1/pod.js';
@@ -46,9 +47,39 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const POD_MUTABLE =
   'pod updates may not change fields other than spec.containers[*].image, spec.initContainers[*].image, spec.activeDeadlineSeconds and spec.tolerations (additions only)';
 
+/** What a pod update may change; compareEncoded skips these and validatePodUpdate checks them. */
+const POD_MUTABLE_FIELDS: ReadonlySet<string> = new Set(['activeDeadlineSeconds', 'tolerations', 'nodeName']);
+/** The same with the containers, whose images may change too (compared one by one). */
+const POD_MUTABLE_WITH_CONTAINERS: ReadonlySet<string> = new Set([...POD_MUTABLE_FIELDS, 'containers', 'initContainers']);
+const IMAGE: ReadonlySet<string> = new Set(['image']);
+
+/**
+ * True when the two specs' encodings certainly agree outside what a pod update may change: then
+ * the copy-and-compare below would find no difference, so it need not encode (most pod updates
+ * are a bind or a status write, whose spec is the stored one or differs only in nodeName). False
+ * when unsure: the encoding decides, and reports the first differing path.
+ */
+export function onlyMutableChanged(next: PodSpec, prev: PodSpec): boolean {
+  // One walk for the usual update, where the containers are as they were.
+  const whole = compareEncoded(next, prev, 'tsk.v1.PodSpec', POD_MUTABLE_FIELDS);
+  if (whole !== DIFFERENT) return whole === SAME;
+  if (compareEncoded(next, prev, 'tsk.v1.PodSpec', POD_MUTABLE_WITH_CONTAINERS) !== SAME) return false;
+  for (const field of ['containers', 'initContainers'] as const) {
+    const n = next[field] ?? [];
+    const o = prev[field] ?? [];
+    if (!Array.isArray(n) || !Array.isArray(o) || n.length !== o.length) return false;
+    for (let i = 0; i < n.length; i++) {
+      if (compareEncoded(n[i], o[i], 'tsk.v1.Container', IMAGE) !== SAME) return false;
+    }
+  }
+  return true;
+}
+
 function validatePodUpdate(pod: Pod, old: Pod, options: ValidateOptions): void {
-  const next = encodeMessage(pod.spec ?? {}, 'tsk.v1.PodSpec') as PodSpec & Record<string, unknown>;
-  const prev = encodeMessage(old.spec ?? {}, 'tsk.v1.PodSpec') as PodSpec & Record<string, unknown>;
+  // Decided first, so that a spec encoding would throw on is still encoded where it always was.
+  const unchanged = onlyMutableChanged(pod.spec ?? {}, old.spec ?? {});
+  const next = unchanged ? undefined : (encodeMessage(pod.spec ?? {}, 'tsk.v1.PodSpec') as PodSpec & Record<string, unknown>);
+  const prev = unchanged ? undefined : (encodeMessage(old.spec ?? {}, 'tsk.v1.PodSpec') as PodSpec & Record<string, unknown>);
   const was = old.spec?.nodeName ?? '';
   const now = pod.spec?.nodeName ?? '';
   if (now !== was) {
@@ -67,6 +98,16 @@ function validatePodUpdate(pod: Pod, old: Pod, options: ValidateOptions): void {
       fail(`spec.tolerations[${i}]`, 'existing tolerations may not be removed or changed; only additions are allowed');
     }
   });
+  if (next === undefined || prev === undefined) return;
+  const diff = podSpecDifference(next, prev);
+  if (diff !== undefined) fail(diff, POD_MUTABLE);
+}
+
+/**
+ * The rule itself, on encoded specs: the first path where they differ outside what a pod update
+ * may change, undefined when they do not.
+ */
+export function podSpecDifference(next: PodSpec & Record<string, unknown>, prev: PodSpec & Record<string, unknown>): string | undefined {
   // Copy what may change from the new spec onto the old one; anything still different is refused.
   const allowed = { ...prev };
   for (const field of ['containers', 'initContainers'] as const) {
@@ -77,8 +118,7 @@ function validatePodUpdate(pod: Pod, old: Pod, options: ValidateOptions): void {
   allowed.activeDeadlineSeconds = next.activeDeadlineSeconds;
   allowed.tolerations = next.tolerations;
   allowed.nodeName = next.nodeName;
-  const diff = firstDifference(allowed, next, 'spec');
-  if (diff !== undefined) fail(diff, POD_MUTABLE);
+  return firstDifference(allowed, next, 'spec');
 }
 
 function sameOrImmutable(path: string, now: unknown, was: unknown): void {
@@ -110,6 +150,8 @@ export function validateUpdate(info: KindInfo, object: KindObject, old: KindObje
       const was = old as Job;
       sameOrImmutable('spec.selector', j.spec?.selector, was.spec?.selector);
       sameOrImmutable('spec.completionMode', j.spec?.completionMode, was.spec?.completionMode);
+      // Identical encodings have no first difference: only a changed (or unusual) template is encoded.
+      if (compareEncoded(j.spec?.template ?? {}, was.spec?.template ?? {}, 'tsk.v1.PodTemplateSpec') === SAME) break;
       const diff = firstDifference(
         encodeMessage(j.spec?.template ?? {}, 'tsk.v1.PodTemplateSpec'),
         encodeMessage(was.spec?.template ?? {}, 'tsk.v1.PodTemplateSpec'),
