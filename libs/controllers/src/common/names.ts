@@ -5,7 +5,7 @@
  * the same names again and the duplicate create fails with AlreadyExists instead of making a
  * second pod.
  */
-import { fnv32a } from './hash.js';
+import { fnv32a, fnv32aUpdate } from './hash.js';
 
 /** The alphabet of Kubernetes' utilrand.String (no vowels, no confusable characters). */
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -32,7 +32,14 @@ export interface NameGenerator {
 
 export function nameGenerator(seed: number, ownerUid: string, taken: Iterable<string>): NameGenerator {
   const used = new Set(taken);
-  const mixed = fnv32a(`${seed}/${ownerUid}/${[...used].sort().join(',')}`);
+  // fnv32a(`${seed}/${ownerUid}/${sorted names joined by ","}`), without the joined string.
+  let mixed = fnv32aUpdate(fnv32a(''), `${seed}/${ownerUid}/`);
+  let first = true;
+  for (const name of [...used].sort()) {
+    if (!first) mixed = fnv32aUpdate(mixed, ',');
+    mixed = fnv32aUpdate(mixed, name);
+    first = false;
+  }
   const random = seededRandom(mixed);
   return {
     next(base: string): string {

@@ -62,11 +62,13 @@ export function claim<T extends OwnedObject>(candidates: readonly T[], o: ClaimO
   const owned: T[] = [];
   const actions: Action[] = [];
   for (const c of candidates) {
-    const refs = c.metadata?.ownerReferences ?? [];
     const ctrl = controllerRefOf(c);
+    // Another owner's dependent is skipped before its labels are matched: in a namespace of
+    // many owners, that is most candidates.
+    if (ctrl !== undefined && ctrl.uid !== ownerUid) continue;
+    const refs = c.metadata?.ownerReferences ?? [];
     const matching = o.selector.length > 0 && matches(o.selector, c.metadata?.labels);
     if (ctrl !== undefined) {
-      if (ctrl.uid !== ownerUid) continue;
       if (matching || ownerDeleting) {
         owned.push(c);
       } else {
