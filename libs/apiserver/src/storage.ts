@@ -31,7 +31,7 @@ import { StoreCompactedError, type KeyValue, type Store } from '@tsk/store';
 import {
   copyObject,
   decodeStored,
-  desiredState,
+  desiredStateChanged,
   effectiveNamespace,
   encodeStored,
   metaOfObject,
@@ -317,7 +317,7 @@ export class Storage {
         throw new InvalidError(`no new finalizers can be added while the object is being deleted (${added.join(', ')})`, 'metadata.finalizers');
       }
     }
-    if (desiredState(info, next) !== desiredState(info, old)) meta.generation = (om.generation ?? 1) + 1;
+    if (desiredStateChanged(info, next, old)) meta.generation = (om.generation ?? 1) + 1;
     return next;
   }
 
