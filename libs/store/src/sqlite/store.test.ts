@@ -90,3 +90,39 @@ it('group-commits concurrent writes, each with its own outcome', async () => {
     await store.close();
   }
 });
+
+it('loses only the write that fails halfway through a group commit', async () => {
+  const store = SqliteStore.open(join(dir, 'halfway.db'), { logger });
+  try {
+    // The log row of "broken" is inserted, then its `current` row fails (as a full disk
+    // would): the batch is run again with a savepoint per write, so that log row is undone and
+    // every other write of the batch still lands, at consecutive revisions.
+    const stmts = (store as unknown as { stmts: { upsertCurrent: { run: (...args: unknown[]) => unknown } } }).stmts;
+    const real = stmts.upsertCurrent.run.bind(stmts.upsertCurrent);
+    stmts.upsertCurrent.run = (...args: unknown[]) => {
+      if (Buffer.isBuffer(args[0]) && args[0].toString() === 'broken') throw new Error('SQLITE_FULL: database or disk is full');
+      return real(...args);
+    };
+    const results = await Promise.allSettled([
+      store.create('a', new Uint8Array([1])),
+      store.create('broken', new Uint8Array([2])),
+      store.create('b', new Uint8Array([3])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'StoreUnavailableError' });
+    expect((await store.get('broken')).kv).toBeUndefined();
+    const a = (await store.get('a')).kv!;
+    const b = (await store.get('b')).kv!;
+    expect(b.modRevision).toBe(a.modRevision + 1);
+    expect(await store.currentRevision()).toBe(b.modRevision);
+    // The history holds no trace of the failed write either.
+    const events: StoreEvent[] = [];
+    for await (const batch of store.watch('', { startRevision: 1, signal: AbortSignal.timeout(200) })) {
+      events.push(...batch);
+      if (events.length >= 2) break;
+    }
+    expect(events.map((e) => e.kv.key)).toEqual(['a', 'b']);
+  } finally {
+    await store.close();
+  }
+});

@@ -50,6 +50,22 @@ const RING_SIZE_DEFAULT = 8192;
 const CATCH_UP_BATCH = 1000;
 
 
+interface QueuedWrite {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** A write of a batch committed without savepoints failed after it may have changed rows. */
+class PartialWriteError extends Error {
+  override name = 'PartialWriteError';
+  constructor(readonly error: unknown) {
+    super('a write failed halfway', { cause: error });
+  }
+}
+
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   private readonly db: Database.Database;
@@ -195,7 +211,7 @@ export class SqliteStore implements Store {
    * Queues `fn` for the next group commit and resolves once it is committed (on disk).
    *
    * Group commit: every write queued while the previous commit's fsync blocked the thread runs
-   * in ONE transaction, each write in its own savepoint (a write that throws rolls back alone),
+   * in ONE transaction, each write keeping its own outcome (a write that fails changes nothing; see commit()),
    * so one fsync acknowledges them all. A slow disk then costs latency, not throughput: with a
    * 4 ms fsync, one transaction per write would top out at 250 writes/s.
    */
@@ -210,12 +226,42 @@ export class SqliteStore implements Store {
     });
   }
 
-  private queue: { fn: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }[] = [];
+  private queue: QueuedWrite[] = [];
   private flushScheduled = false;
 
   private asStoreError(err: unknown): unknown {
     if (err instanceof Error && err.name.startsWith('Store')) return err;
     return new StoreUnavailableError(`SQLite write to ${this.path} failed: ${String(err)}`, { cause: err });
+  }
+
+  /**
+   * Runs `batch` in one transaction. Without savepoints (the common case: a SAVEPOINT and
+   * RELEASE per write were a tenth of the server's event loop) a write may fail only before it
+   * changes anything (a precondition such as a lost lease); any other failure aborts the
+   * transaction with PartialWriteError and the caller runs the batch again with `savepoints`.
+   */
+  private commit(batch: readonly QueuedWrite[], savepoints: boolean): { pending: StoreEvent[]; outcomes: Outcome[] } {
+    const pending: StoreEvent[] = [];
+    const outcomes: Outcome[] = [];
+    this.pendingEvents = pending;
+    this.db
+      .transaction(() => {
+        for (const op of batch) {
+          const revision = this.revision;
+          const events = pending.length;
+          try {
+            // Nested, better-sqlite3 runs it in a SAVEPOINT.
+            outcomes.push({ ok: true, value: savepoints ? this.db.transaction(op.fn)() : op.fn() });
+          } catch (error) {
+            if (!savepoints && !(error instanceof StoreLeaseNotFoundError)) throw new PartialWriteError(error);
+            this.revision = revision;
+            pending.length = events;
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })
+      .immediate();
+    return { pending, outcomes };
   }
 
   /** Commits every queued write in one transaction, then publishes events and settles them. */
@@ -229,26 +275,18 @@ export class SqliteStore implements Store {
       return;
     }
     const before = this.revision;
-    const pending: StoreEvent[] = [];
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    this.pendingEvents = pending;
+    let pending: StoreEvent[] = [];
+    let outcomes: Outcome[] = [];
     try {
-      this.db
-        .transaction(() => {
-          for (const op of batch) {
-            const revision = this.revision;
-            const events = pending.length;
-            try {
-              // Nested: better-sqlite3 runs it in a SAVEPOINT.
-              outcomes.push({ ok: true, value: this.db.transaction(op.fn)() });
-            } catch (error) {
-              this.revision = revision;
-              pending.length = events;
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      try {
+        ({ pending, outcomes } = this.commit(batch, false));
+      } catch (err) {
+        if (!(err instanceof PartialWriteError)) throw err;
+        // A write failed halfway (a statement error, not a precondition): nothing is committed.
+        // Again, each write in its own savepoint so that only the failing one is lost.
+        this.revision = before;
+        ({ pending, outcomes } = this.commit(batch, true));
+      }
     } catch (err) {
       // The commit failed: nothing of the batch is written; forget the revisions it used.
       this.revision = before;
