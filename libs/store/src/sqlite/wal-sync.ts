@@ -17,8 +17,17 @@ export class WalSync {
    * store: SQLite rewinds or truncates a WAL but only unlinks it when its last connection
    * closes. O_CREAT: an empty file is what SQLite would create itself.
    */
-  constructor(walPath: string) {
+  constructor(
+    walPath: string,
+    /** Called when an fdatasync ends and no other was asked for: commits held back may go. */
+    private readonly onIdle: () => void = () => undefined,
+  ) {
     this.fd = openSync(walPath, constants.O_RDWR | constants.O_CREAT, 0o644);
+  }
+
+  /** An fdatasync is running. */
+  get busy(): boolean {
+    return this.running;
   }
 
   /**
@@ -44,6 +53,7 @@ export class WalSync {
         else w.reject(err);
       }
       if (this.waiters.length > 0) this.start();
+      else this.onIdle();
     });
   }
 
