@@ -31,14 +31,15 @@ describe('snapshot', () => {
     expect(assume(s, pod, 'a')).toBe(true);
     expect(s.nodes[0]).toMatchObject({ requestedMilliCpu: 1000 });
     expect(s.nodes[0]!.usedPorts.size).toBe(1);
-    expect(s.ownerNodeCounts.get('rs')).toEqual(new Map([[0, 1]]));
+    expect(s.owners.get('rs')?.onNode(0)).toBe(1);
+    expect(s.owners.get('rs')?.pods).toBe(1);
     expect(assume(s, pod, 'b')).toBe(true);
     expect(s.nodes[0]).toMatchObject({ requestedMilliCpu: 0, pods: [] });
     expect(s.nodes[0]!.usedPorts.size).toBe(0);
     expect(s.nodes[1]).toMatchObject({ requestedMilliCpu: 1000 });
     expect(forget(s, pod)).toBe(true);
     expect(s.nodes[1]).toMatchObject({ requestedMilliCpu: 0, pods: [] });
-    expect(s.ownerNodeCounts.size).toBe(0);
+    expect(s.owners.size).toBe(0);
     expect(forget(s, pod)).toBe(false);
     expect(assume(s, pod, 'nowhere')).toBe(false);
   });
@@ -57,7 +58,8 @@ describe('updateNode', () => {
     expect(s.nodes[0]!.pods).toHaveLength(1);
     expect(s.nodesByName.get('a')).toBe(s.nodes[0]);
     expect(s).toMatchObject({ cordonedNodes: 1, notReadyNodes: 1, nodesWithHardTaints: 1 });
-    expect(s.ownerZoneCounts.get('rs')).toEqual(new Map([['z2', 1]]));
+    expect(s.owners.get('rs')?.inZone(s.zones.indexOf('z2'))).toBe(1);
+    expect(s.owners.get('rs')?.inZone(s.zones.indexOf('z1'))).toBe(0);
     expect(s.zones[s.zoneOfNode[0]!]).toBe('z2');
     expect(forget(s, makePod('p').build())).toBe(true);
     expect(s.nodes[0]).toMatchObject({ requestedMilliCpu: 0, pods: [] });

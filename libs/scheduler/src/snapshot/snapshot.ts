@@ -10,6 +10,7 @@ import { type FilterStatus } from '../framework/status.js';
 import { digestNode, portKey, type NodeInfo } from './node-info.js';
 import { DEFAULT_NAMESPACE, digestPod, type PodInfo } from './pod-info.js';
 import { PodIndex } from './pod-index.js';
+import { OwnerCounts } from './owner-counts.js';
 import { type TopologyDomains } from './topology-domains.js';
 
 /** Buffers the pipeline reuses for every decision, so the hot loop allocates nothing. */
@@ -43,12 +44,10 @@ export interface Snapshot {
   /** Normalized image name -> number of nodes that have it (ImageLocality's spread factor). */
   readonly imageNodeCounts: Map<string, number>;
   /**
-   * Where each controller's pods are: owner uid -> node index -> pods, and owner uid -> zone ->
-   * pods. Default spreading reads one small map per pod instead of one map per node, which keeps
-   * its per-node cost to a lookup in a table that stays in cache.
+   * Where each controller's pods are, per node and per zone: owner uid -> counts (owner-counts.ts).
+   * Default spreading reads one entry per pod, then a typed array per node.
    */
-  readonly ownerNodeCounts: Map<string, Map<number, number>>;
-  readonly ownerZoneCounts: Map<string, Map<string, number>>;
+  readonly owners: Map<string, OwnerCounts>;
   /** Placed pods by label and by anti-affinity term, for affinity and spread counting. */
   readonly podIndex: PodIndex;
   /** Topology key -> its domains; cleared when a node changes. */
@@ -109,8 +108,7 @@ export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[]): Sna
     domainCache: new Map(),
     zones: [],
     zoneOfNode: new Int32Array(n),
-    ownerNodeCounts: new Map(),
-    ownerZoneCounts: new Map(),
+    owners: new Map(),
     cordonedNodes: 0,
     notReadyNodes: 0,
     nodesWithHardTaints: 0,
@@ -140,13 +138,6 @@ function addCount<K>(map: Map<K, number>, key: K, delta: number): void {
   const next = (map.get(key) ?? 0) + delta;
   if (next === 0) map.delete(key);
   else map.set(key, next);
-}
-
-function addNested<K>(outer: Map<string, Map<K, number>>, key: string, inner: K, delta: number): void {
-  let counts = outer.get(key);
-  if (counts === undefined) outer.set(key, (counts = new Map()));
-  addCount(counts, inner, delta);
-  if (counts.size === 0) outer.delete(key);
 }
 
 /** Adds (or removes) a node's contribution to the snapshot-wide counters. */
@@ -180,8 +171,11 @@ function applyPod(snapshot: Snapshot, node: NodeInfo, info: PodInfo, sign: 1 | -
     if (ips.size === 0) node.usedPorts.delete(key);
   }
   if (info.ownerUid !== '') {
-    addNested(snapshot.ownerNodeCounts, info.ownerUid, node.index, sign);
-    if (node.zone !== undefined) addNested(snapshot.ownerZoneCounts, info.ownerUid, node.zone, sign);
+    let owner = snapshot.owners.get(info.ownerUid);
+    if (owner === undefined) snapshot.owners.set(info.ownerUid, (owner = new OwnerCounts(snapshot.nodes.length)));
+    // zoneOfNode is the node's zone as applied (updateNode re-applies pods after the new labels).
+    owner.add(node.index, snapshot.zoneOfNode[node.index]!, sign);
+    if (owner.pods === 0) snapshot.owners.delete(info.ownerUid);
   }
   if (info.requiredAntiAffinity.length > 0) snapshot.podsWithRequiredAntiAffinity += sign;
   if (sign === 1) snapshot.podIndex.add(info, node.index);

@@ -8,7 +8,7 @@
  * nodes (kubernetes.io/hostname) and zones (topology.kubernetes.io/zone) as a score. Kubernetes
  * derives that selector from the owning ReplicaSet or Service; tsk uses the controller owner's
  * uid, which the snapshot counts per node and per zone as pods are assumed, so the default costs
- * two typed-array reads per node.
+ * two array reads per node.
  *
  * Explicit constraints are counted once per pod in PreFilter/PreScore through the snapshot's pod
  * index (only pods carrying the selector's labels are visited) into per-domain arrays.
@@ -19,6 +19,7 @@ import { MAX_NODE_SCORE, type FeasibleNodes, type FilterPlugin, type PreFilterPl
 import { refusal, SKIP, type FilterStatus, type PreFilterStatus, type PreScoreStatus } from '../../framework/status.js';
 import { PluginNames } from '../../names.js';
 import { type NodeInfo } from '../../snapshot/node-info.js';
+import { type OwnerCounts } from '../../snapshot/owner-counts.js';
 import { selectorMatches, type PodInfo } from '../../snapshot/pod-info.js';
 import { type Snapshot } from '../../snapshot/snapshot.js';
 import { topologyDomains, type TopologyDomains } from '../../snapshot/topology-domains.js';
@@ -56,9 +57,8 @@ type ScoreState =
   | { readonly kind: 'explicit'; readonly constraints: readonly CountedConstraint[] }
   | {
       readonly kind: 'owner';
-      /** Node index -> the owner's pods there; undefined when it has none yet. */
-      readonly nodes: ReadonlyMap<number, number> | undefined;
-      readonly zones: ReadonlyMap<string, number> | undefined;
+      /** Where the owner's pods are; undefined when it has none yet. */
+      readonly owner: OwnerCounts | undefined;
     };
 
 const FILTER = new StateKey<readonly CountedConstraint[]>('PodTopologySpread/filter');
@@ -120,32 +120,31 @@ function constraintsOf(pod: PodInfo, hard: boolean): TopologySpreadConstraint[] 
 }
 
 /**
- * The default for every replica of every workload, so it avoids maps in the per-node loop: the
- * owner's few per-node counts go into the snapshot's zeroed counter array, zone counts into a
- * small array by zone index, and the loop reads two typed arrays.
+ * The default for every replica of every workload: node count plus zone count per feasible node.
+ * An owner spread over many nodes has a dense per-node array (owner-counts.ts) read directly; a
+ * sparse one's few entries go into the snapshot's zeroed counter array and are cleared after, so
+ * the loop reads typed arrays either way. Zone counts are indexed like snapshot.zones.
  */
-function scoreByOwner(
-  perNode: ReadonlyMap<number, number> | undefined,
-  perZone: ReadonlyMap<string, number> | undefined,
-  snapshot: Snapshot,
-  feasible: FeasibleNodes,
-  scores: Float64Array,
-): void {
-  if (perNode === undefined) {
+function scoreByOwner(owner: OwnerCounts | undefined, snapshot: Snapshot, feasible: FeasibleNodes, scores: Float64Array): void {
+  if (owner === undefined) {
     scores.fill(0, 0, feasible.count);
     return;
   }
-  const counts = snapshot.scratch.nodeCounts;
-  for (const [index, n] of perNode) counts[index] = n;
-  const zoneCounts = snapshot.zones.map((z) => perZone?.get(z) ?? 0);
+  const sparse = owner.sparse;
+  let counts = owner.dense;
+  if (counts === undefined) {
+    counts = snapshot.scratch.nodeCounts;
+    for (const [index, n] of sparse!) counts[index] = n;
+  }
+  const perZone = owner.perZone;
   const zoneOfNode = snapshot.zoneOfNode;
   const indexes = feasible.indexes;
   for (let i = 0; i < feasible.count; i++) {
     const index = indexes[i]!;
     const zone = zoneOfNode[index]!;
-    scores[i] = counts[index]! + (zone >= 0 ? zoneCounts[zone]! : 0);
+    scores[i] = counts[index]! + (zone >= 0 && zone < perZone.length ? perZone[zone]! : 0);
   }
-  for (const index of perNode.keys()) counts[index] = 0;
+  if (sparse !== undefined) for (const index of sparse.keys()) counts[index] = 0;
 }
 
 function explicitScore(constraints: readonly CountedConstraint[], node: NodeInfo): number {
@@ -186,11 +185,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const declared = pod.pod.spec?.topologySpreadConstraints ?? [];
     if (declared.length === 0) {
       if (pod.ownerUid === '') return SKIP;
-      state.write(SCORE, {
-        kind: 'owner',
-        nodes: snapshot.ownerNodeCounts.get(pod.ownerUid),
-        zones: snapshot.ownerZoneCounts.get(pod.ownerUid),
-      });
+      state.write(SCORE, { kind: 'owner', owner: snapshot.owners.get(pod.ownerUid) });
       return null;
     }
     const soft = constraintsOf(pod, false);
@@ -209,7 +204,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const nodes = snapshot.nodes;
     if (s.kind === 'owner') {
       // The default for every replica of every workload: keep this loop to two lookups per node.
-      scoreByOwner(s.nodes, s.zones, snapshot, feasible, scores);
+      scoreByOwner(s.owner, snapshot, feasible, scores);
       return;
     }
     for (let i = 0; i < feasible.count; i++) scores[i] = explicitScore(s.constraints, nodes[feasible.indexes[i]!]!);
