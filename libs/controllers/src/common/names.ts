@@ -30,17 +30,24 @@ export interface NameGenerator {
   next(base: string): string;
 }
 
-export function nameGenerator(seed: number, ownerUid: string, taken: Iterable<string>): NameGenerator {
-  const used = new Set(taken);
-  // fnv32a(`${seed}/${ownerUid}/${sorted names joined by ","}`), without the joined string.
-  let mixed = fnv32aUpdate(fnv32a(''), `${seed}/${ownerUid}/`);
-  let first = true;
-  for (const name of [...used].sort()) {
-    if (!first) mixed = fnv32aUpdate(mixed, ',');
-    mixed = fnv32aUpdate(mixed, name);
-    first = false;
+/**
+ * `mixed`: the names the proposals are mixed with (any order). `taken`: whether a name is in use;
+ * by default, whether it is one of `mixed`. A caller that mixes only an owner's own pods passes
+ * the namespace's lookup here, so new names still avoid every pod of the namespace.
+ */
+export function nameGenerator(seed: number, ownerUid: string, mixed: Iterable<string>, taken?: (name: string) => boolean): NameGenerator {
+  // Order-independent: the names' hashes are summed, so no sort of 10,000 names per sync.
+  let sum = 0;
+  let count = 0;
+  const known = taken === undefined ? new Set<string>() : undefined;
+  for (const name of mixed) {
+    sum = (sum + fnv32a(name)) >>> 0;
+    count++;
+    known?.add(name);
   }
-  const random = seededRandom(mixed);
+  const random = seededRandom(fnv32aUpdate(fnv32a(''), `${seed}/${ownerUid}/${count}/${sum}`));
+  const isTaken = taken ?? ((name: string) => known!.has(name));
+  const proposed = new Set<string>();
   return {
     next(base: string): string {
       const prefix = base.length > MAX_BASE_LENGTH ? base.slice(0, MAX_BASE_LENGTH) : base;
@@ -48,8 +55,8 @@ export function nameGenerator(seed: number, ownerUid: string, taken: Iterable<st
         let suffix = '';
         for (let i = 0; i < SUFFIX_LENGTH; i++) suffix += NAME_ALPHABET[Math.floor(random() * NAME_ALPHABET.length)]!;
         const name = `${prefix}-${suffix}`;
-        if (!used.has(name)) {
-          used.add(name);
+        if (!proposed.has(name) && !isTaken(name)) {
+          proposed.add(name);
           return name;
         }
       }

@@ -15,6 +15,7 @@ import {
   type LabelSelector,
   type Lease,
   type Node,
+  type OwnerReference,
   type Pod,
   type ReplicaSet,
 } from '@tsk/api';
@@ -31,6 +32,7 @@ import { reconcileReplicaSet } from '../replicaset/replicaset.js';
 import { Applier } from './applier.js';
 import { PodExpectations, withoutPodChanges } from './expectations.js';
 import { NodeLifecyclePass } from './node-lifecycle.js';
+import { ByController } from './by-controller.js';
 import { ByNamespace } from './by-namespace.js';
 import { Controller } from './controller.js';
 
@@ -82,14 +84,33 @@ function splitKey(key: string): [string, string] {
   return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
 }
 
-/** Did what the garbage collector looks at (deletion, finalizers, owners) change? */
-function gcRelevantChange(old: KindObject, next: KindObject): boolean {
+/**
+ * Did what the garbage collector looks at (deletion, finalizers, owners) change? Runs on every
+ * pod update, so it compares fields in place rather than through JSON strings.
+ */
+export function gcRelevantChange(old: KindObject, next: KindObject): boolean {
   const a = old.metadata;
   const b = next.metadata;
+  if ((a?.deletionTimestamp ?? '') !== (b?.deletionTimestamp ?? '')) return true;
+  const fa = a?.finalizers ?? [];
+  const fb = b?.finalizers ?? [];
+  if (fa.length !== fb.length || fa.some((f, i) => f !== fb[i])) return true;
+  const ra = a?.ownerReferences ?? [];
+  const rb = b?.ownerReferences ?? [];
+  if (ra.length !== rb.length) return true;
+  for (let i = 0; i < ra.length; i++) if (!sameOwnerReference(ra[i]!, rb[i]!)) return true;
+  return false;
+}
+
+/** The fields of an owner reference (absent and undefined alike, as JSON.stringify saw them). */
+function sameOwnerReference(x: OwnerReference, y: OwnerReference): boolean {
   return (
-    (a?.deletionTimestamp ?? '') !== (b?.deletionTimestamp ?? '') ||
-    JSON.stringify(a?.finalizers ?? []) !== JSON.stringify(b?.finalizers ?? []) ||
-    JSON.stringify(a?.ownerReferences ?? []) !== JSON.stringify(b?.ownerReferences ?? [])
+    x.uid === y.uid &&
+    x.name === y.name &&
+    x.kind === y.kind &&
+    x.apiVersion === y.apiVersion &&
+    x.controller === y.controller &&
+    x.blockOwnerDeletion === y.blockOwnerDeletion
   );
 }
 
@@ -124,6 +145,7 @@ export class ControllerManager {
     const nodes = f.informer<Node>('Node');
     const leases = f.informer<Lease>('Lease', { namespace: NODE_LEASE_NAMESPACE });
     const podsByNs = new ByNamespace(pods);
+    const podsByController = new ByController(pods);
     const rsByNs = new ByNamespace(replicaSets);
     const seed = this.options.seed;
 
@@ -165,7 +187,16 @@ export class ControllerManager {
         return o === undefined ? [] : run(o, splitKey(key)[0], now);
       };
 
-    const rsSync = podOwner(replicaSets, (replicaSet, ns, now) => reconcileReplicaSet({ replicaSet, pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) }));
+    // A ReplicaSet sync reads its own pods and the orphans, not the namespace (by-controller.ts).
+    const rsSync = podOwner(replicaSets, (replicaSet, ns, now) =>
+      reconcileReplicaSet({
+        replicaSet,
+        pods: podsByController.claimable(ns, replicaSet.metadata?.uid ?? ''),
+        nameTaken: (name) => pods.get(ns, name) !== undefined,
+        now,
+        ...(seed !== undefined ? { seed } : {}),
+      }),
+    );
     make('replicaset', 'replicaset-controller', 5, rsSync.reconcile, { onNotApplied: rsSync.onNotApplied });
     make('deployment', 'deployment-controller', 5, withObject(deployments, (deployment, ns, now) => reconcileDeployment({ deployment, replicaSets: rsByNs.list(ns), pods: podsByNs.list(ns), now })));
     const dsSync = podOwner(daemonSets, (daemonSet, ns, now) => reconcileDaemonSet({ daemonSet, nodes: nodes.list(), pods: podsByNs.list(ns), now, ...(seed !== undefined ? { seed } : {}) }));

@@ -53,4 +53,35 @@ describe('reconcileReplicaSet (property)', () => {
       { numRuns: 150 },
     );
   });
+
+  it('gives the same actions from its own pods and the orphans as from the whole namespace (names aside)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(fc.record({ s: arbPod, ns: fc.constantFrom('default', 'other') }), { maxLength: 12 }), (replicas, specs) => {
+        const rs = replicaSet('web', { replicas });
+        const all = specs.map(({ s, ns }, i) => {
+          const owner = s.owner === 'ours' ? ownerRef('ReplicaSet', 'web') : s.owner === 'other' ? ownerRef('ReplicaSet', 'other') : undefined;
+          return pod(`p${i}`, {
+            namespace: ns,
+            labels: { app: s.app },
+            phase: s.phase,
+            ...(s.ready && s.phase === 'Running' ? { readyAt: 0 } : {}),
+            deleting: s.deleting,
+            ...(owner !== undefined ? { owner } : {}),
+          });
+        });
+        const ns = rs.metadata?.namespace;
+        const claimable = all.filter((p) => p.metadata?.namespace === ns && [undefined, 'uid-web'].includes(controllerRefOf(p)?.uid));
+        const taken = new Set(all.filter((p) => p.metadata?.namespace === ns).map((p) => p.metadata?.name));
+        const full = reconcileReplicaSet({ replicaSet: rs, pods: all, now: at(100), seed: 3 });
+        const part = reconcileReplicaSet({ replicaSet: rs, pods: claimable, nameTaken: (n) => taken.has(n), now: at(100), seed: 3 });
+        const created = part.flatMap((a) => (a.type === 'CreatePod' ? [a.pod.metadata?.name ?? ''] : []));
+        for (const name of created) expect(taken.has(name)).toBe(false);
+        expect(new Set(created).size).toBe(created.length);
+        const withoutNames = (actions: typeof full) =>
+          JSON.stringify(actions, (k, v: unknown) => (k === 'name' && typeof v === 'string' && v.startsWith('web-') ? 'web-?' : k === 'message' && typeof v === 'string' ? v.replace(/web-\w+/, 'web-?') : v));
+        expect(withoutNames(part)).toBe(withoutNames(full));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -20,8 +20,13 @@ export const DEFAULT_BURST = 500;
 
 export interface ReplicaSetInput {
   readonly replicaSet: ReplicaSet;
-  /** Pods of the ReplicaSet's namespace: its own, orphans it may adopt, others it ignores. */
+  /**
+   * Pods of the ReplicaSet's namespace: at least its own and the orphans it may adopt; others are
+   * ignored, so a caller may leave them out (the manager passes only these two groups).
+   */
   readonly pods: readonly Pod[];
+  /** Whether a pod name is in use in the namespace; default: one of `pods` has it. */
+  readonly nameTaken?: (name: string) => boolean;
   readonly now: number;
   /** Seeds pod names; mixed with the owner's uid and the existing names. */
   readonly seed?: number;
@@ -72,7 +77,7 @@ function manageReplicas(rs: ReplicaSet, active: readonly Pod[], input: ReplicaSe
   const namespace = rs.metadata?.namespace ?? '';
   const actions: Action[] = [];
   if (diff < 0) {
-    const names = nameGenerator(input.seed ?? 0, rs.metadata?.uid ?? '', input.pods.map(podName));
+    const names = nameGenerator(input.seed ?? 0, rs.metadata?.uid ?? '', input.pods.map(podName), input.nameTaken);
     const owner = controllerRef(rs, 'apps/v1', 'ReplicaSet');
     for (let i = 0; i < Math.min(-diff, burst); i++) {
       const pod = podFromTemplate(rs.spec?.template, { name: names.next(name), namespace, owner });
