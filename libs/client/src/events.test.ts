@@ -2,7 +2,7 @@ import { type Event, type ObjectReference } from '@tsk/api';
 import { silentLogger } from '@tsk/log';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type ApiClient } from './client.js';
-import { EventRecorder, type EventRecorderOptions, type RecordedEvent } from './events.js';
+import { EventRecorder, eventTimestamp, type EventRecorderOptions, type RecordedEvent } from './events.js';
 import { FakeObjectsServer } from './fake-server.js';
 
 let server: FakeObjectsServer;
@@ -191,5 +191,15 @@ describe('EventRecorder', () => {
     r.record(created('b', 'p'));
     await r.flush();
     expect(r.metrics).toMatchObject({ failed: 1, written: 1 });
+  });
+});
+
+describe('eventTimestamp', () => {
+  it('is RFC 3339 seconds, the same as formatting each time', () => {
+    const base = Date.UTC(2026, 0, 2, 3, 4, 5);
+    for (const ms of [base, base + 1, base + 999, base + 1000, base - 1, 0, base + 86_400_000 + 17]) {
+      expect(eventTimestamp(ms)).toBe(new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
+    expect(eventTimestamp(base + 500)).toBe('2026-01-02T03:04:05Z');
   });
 });

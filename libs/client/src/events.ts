@@ -79,9 +79,20 @@ interface Observed {
   again: boolean;
 }
 
-/** RFC 3339 seconds, as Kubernetes writes Event timestamps. */
+let lastSecond = NaN;
+let lastStamp = '';
+
+/**
+ * RFC 3339 seconds, as Kubernetes writes Event timestamps. Every recorded event asks for one and
+ * they come thousands per second, so the string of the last second is kept.
+ */
 export function eventTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastStamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastStamp;
 }
 
 export class EventRecorder {
