@@ -272,7 +272,7 @@ export class Storage {
         const removed = await this.store.delete(key, kv.modRevision);
         if (removed.succeeded) return withResourceVersion(next, removed.revision);
       } else {
-        const written = await this.store.update(key, bytes, kv.modRevision);
+        const written = await this.store.update(key, bytes, kv.modRevision, { current: kv });
         if (written.succeeded) return rememberStored(withResourceVersion(next, written.revision), info, bytes, written.revision);
         // Our own write, retried by the backend after a lost answer, is what is stored now.
         if (written.kv !== undefined && sameBytes(written.kv.value, bytes)) return withResourceVersion(next, written.kv.modRevision);

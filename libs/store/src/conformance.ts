@@ -164,6 +164,32 @@ export function describeStoreConformance(name: string, factory: () => Promise<Co
       expect((await store.update('nope', enc('x'), 0)).succeeded).toBe(false);
     });
 
+    it('updates with the key as the caller read it: the revision still decides, and the watch sees the true previous value', async () => {
+      const store = await fresh();
+      const created = ok(await store.create('k', enc('v1')));
+      const w = watch(store, 'k', created + 1);
+      const read = (await store.get('k')).kv!;
+      const updated = await store.update('k', enc('v2'), created, { current: read });
+      expect(updated.succeeded).toBe(true);
+      // The read is stale now: the update it is passed with fails and returns the key as it is.
+      const stale = await store.update('k', enc('v3'), created, { current: read });
+      expect(stale.succeeded).toBe(false);
+      expect(stale.kv?.modRevision).toBe(updated.revision);
+      expect(dec(stale.kv?.value ?? enc(''))).toBe('v2');
+      // A read that names the current revision but was changed since (as by another server) is
+      // caught by the revision of the key, not trusted.
+      const other = await store.update('k', enc('v4'), updated.revision);
+      const lying = await store.update('k', enc('v5'), updated.revision, { current: { ...read, modRevision: updated.revision } });
+      expect(lying.succeeded).toBe(false);
+      expect(dec(lying.kv?.value ?? enc(''))).toBe('v4');
+      const events = await w.until(2);
+      expect(events.map((e) => [dec(e.kv.value), dec(e.prevKv?.value ?? enc(''))])).toEqual([
+        ['v2', 'v1'],
+        ['v4', 'v2'],
+      ]);
+      expect(other.succeeded).toBe(true);
+    });
+
     it('deletes with and without a precondition', async () => {
       const store = await fresh();
       const a = ok(await store.create('a', enc('A')));

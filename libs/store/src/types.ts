@@ -54,6 +54,15 @@ export interface WriteOptions {
   readonly lease?: number;
 }
 
+export interface UpdateOptions extends WriteOptions {
+  /**
+   * The key as the caller just read it, at expectedModRevision. A store may use it instead of
+   * reading the value again inside the write (the revision still decides); it must be exactly
+   * what a get returned.
+   */
+  readonly current?: KeyValue;
+}
+
 export interface StoreEvent {
   readonly type: 'put' | 'delete';
   /** For put: the key after the write. For delete: key, empty value, modRevision = the delete's revision. */
@@ -84,7 +93,7 @@ export interface Store {
   /** Write only if the key does not exist. On failure `kv` is the existing key. */
   create(key: string, value: Uint8Array, options?: WriteOptions): Promise<WriteResult>;
   /** Write only if the key exists with modRevision === expectedModRevision. */
-  update(key: string, value: Uint8Array, expectedModRevision: number, options?: WriteOptions): Promise<WriteResult>;
+  update(key: string, value: Uint8Array, expectedModRevision: number, options?: UpdateOptions): Promise<WriteResult>;
   /**
    * Delete the key; with `expectedModRevision`, only if it still has that modRevision.
    * `kv` of a successful delete is the key as it was just before.

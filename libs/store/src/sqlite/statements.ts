@@ -6,6 +6,7 @@ const KV = KV_COLUMNS;
 
 export interface Statements {
   readonly current: Database.Statement<[Buffer], LogRow>;
+  readonly currentRevision: Database.Statement<[Buffer], { revision: number; lease: number }>;
   readonly listCurrent: Database.Statement<[Buffer, Buffer, number], LogRow>;
   readonly listAt: Database.Statement<[Buffer, Buffer, number, number], LogRow>;
   readonly count: Database.Statement<[Buffer, Buffer], { n: number }>;
@@ -28,6 +29,7 @@ export interface Statements {
 /** Every statement the store runs, prepared once. */
 export function prepareStatements(db: Database.Database): Statements {
   return {
+    currentRevision: db.prepare<[Buffer], { revision: number; lease: number }>('SELECT revision, lease FROM current WHERE key = ?'),
     current: db.prepare<[Buffer], LogRow>(
       `SELECT ${KV} FROM current c JOIN log l ON l.revision = c.revision WHERE c.key = ?`,
     ),

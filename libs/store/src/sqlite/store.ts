@@ -25,6 +25,7 @@ import type {
   ListResult,
   Store,
   StoreEvent,
+  UpdateOptions,
   WatchOptions,
   WriteOptions,
   WriteResult,
@@ -189,12 +190,21 @@ export class SqliteStore implements Store {
     });
   }
 
-  async update(key: string, value: Uint8Array, expectedModRevision: number, options: WriteOptions = {}): Promise<WriteResult> {
+  async update(key: string, value: Uint8Array, expectedModRevision: number, options: UpdateOptions = {}): Promise<WriteResult> {
     this.checkOpen();
     checkKey(key);
     checkRevision('expectedModRevision', expectedModRevision);
     const k = Buffer.from(key, 'utf8');
+    const known = options.current !== undefined && options.current.key === key && options.current.modRevision === expectedModRevision ? options.current : undefined;
     return this.write(() => {
+      if (known !== undefined) {
+        // The caller read this very revision: its row need not be read again, only checked.
+        const row = this.stmts.currentRevision.get(k);
+        if (row?.revision === expectedModRevision) {
+          const existing: LogRow = { revision: known.modRevision, key: k, deleted: 0, create_revision: known.createRevision, lease: row.lease, value: asBuffer(known.value) };
+          return this.put(k, key, asBuffer(value), existing, options.lease ?? 0);
+        }
+      }
       const existing = this.stmts.current.get(k);
       if (existing === undefined || existing.revision !== expectedModRevision) {
         return { succeeded: false, revision: this.revision, kv: existing === undefined ? undefined : toKv(existing) };
