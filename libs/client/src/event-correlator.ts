@@ -81,10 +81,13 @@ export class EventCorrelator {
     const objectKey = [component, o.kind ?? '', o.namespace ?? '', o.name ?? '', o.uid ?? '', o.apiVersion ?? ''].join('\u0000');
     const groupKey = `${objectKey}\u0000${e.type}\u0000${e.reason}`;
 
+    // get() already made a live group the most recent; only a new one needs a set().
     let group = this.similar.get(groupKey);
-    if (group === undefined || now - group.lastSeen > this.windowMs) group = { messages: new Set(), lastSeen: now };
+    if (group === undefined || now - group.lastSeen > this.windowMs) {
+      group = { messages: new Set(), lastSeen: now };
+      this.similar.set(groupKey, group);
+    }
     group.lastSeen = now;
-    this.similar.set(groupKey, group);
     let key: string;
     let message = e.message;
     if (group.messages.has(e.message) || group.messages.size < this.maxSimilar) {

@@ -160,12 +160,18 @@ export class EventRecorder {
 
   private observe(component: string, e: RecordedEvent, now: number): Observed {
     // Absent and empty fields are left out, so a Node's involvedObject has no namespace.
-    const ref = Object.fromEntries(Object.entries(e.involvedObject).filter(([, v]) => v !== undefined && v !== '')) as ObjectReference;
+    // (By hand rather than through Object.entries/fromEntries: one of these per recorded event.)
+    const ref: Record<string, string> = {};
+    const given = e.involvedObject as Readonly<Record<string, string | undefined>>;
+    for (const k in given) {
+      const v = given[k];
+      if (v !== undefined && v !== '') ref[k] = v;
+    }
     // Kubernetes names events <object>.<hex timestamp>; the sequence keeps two in one ms apart.
     const suffix = (now * 1000 + (this.seq++ % 1000)).toString(16);
     return {
       component,
-      involvedObject: ref,
+      involvedObject: ref as ObjectReference,
       type: e.type,
       reason: e.reason,
       name: `${ref.name ?? 'object'}.${suffix}`,

@@ -50,15 +50,24 @@ export interface ClaimOptions {
   readonly selector: Selector;
 }
 
+export interface FilteredClaimOptions<T> extends ClaimOptions {
+  /**
+   * Candidates failing this are left alone, as if not passed (a reconciler's "active pods of the
+   * namespace"), so the caller needs no filtered copy of a large list.
+   */
+  readonly accept?: (candidate: T) => boolean;
+}
+
 /**
  * Sorts candidates into what the owner controls. Owned and matching: kept. Owned but no longer
  * matching: released (our reference removed). Orphans (no controller) that match: adopted,
  * unless the owner or the orphan is being deleted (adopting then would fight the deletion).
  * An empty selector adopts nothing: Kubernetes refuses "select everything" for controllers.
  */
-export function claim<T extends OwnedObject>(candidates: readonly T[], o: ClaimOptions): ClaimResult<T> {
+export function claim<T extends OwnedObject>(candidates: readonly T[], o: FilteredClaimOptions<T>): ClaimResult<T> {
   const ownerUid = o.owner.metadata?.uid ?? '';
   const ownerDeleting = (o.owner.metadata?.deletionTimestamp ?? '') !== '';
+  const accept = o.accept;
   const owned: T[] = [];
   const actions: Action[] = [];
   for (const c of candidates) {
@@ -66,6 +75,7 @@ export function claim<T extends OwnedObject>(candidates: readonly T[], o: ClaimO
     // Another owner's dependent is skipped before its labels are matched: in a namespace of
     // many owners, that is most candidates.
     if (ctrl !== undefined && ctrl.uid !== ownerUid) continue;
+    if (accept !== undefined && !accept(c)) continue;
     const refs = c.metadata?.ownerReferences ?? [];
     const matching = o.selector.length > 0 && matches(o.selector, c.metadata?.labels);
     if (ctrl !== undefined) {

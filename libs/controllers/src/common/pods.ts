@@ -29,7 +29,11 @@ export function isActive(pod: Pod): boolean {
 }
 
 export function readyCondition(pod: Pod): Condition | undefined {
-  return (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  // A loop, not find(): this runs for every pod of a ReplicaSet on each of its syncs.
+  const conditions = pod.status?.conditions;
+  if (conditions === undefined) return undefined;
+  for (let i = 0; i < conditions.length; i++) if (conditions[i]!.type === 'Ready') return conditions[i];
+  return undefined;
 }
 
 export function isReady(pod: Pod): boolean {

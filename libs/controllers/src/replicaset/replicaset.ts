@@ -42,8 +42,14 @@ export function reconcileReplicaSet(input: ReplicaSetInput): Action[] {
   const minReadySeconds = rs.spec?.minReadySeconds ?? 0;
   const namespace = rs.metadata?.namespace ?? '';
 
-  const candidates = input.pods.filter((p) => (p.metadata?.namespace ?? '') === namespace && isActive(p));
-  const claimed = claim(candidates, { owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', dependentKind: 'Pod', selector });
+  const claimed = claim(input.pods, {
+    owner: rs,
+    ownerApiVersion: 'apps/v1',
+    ownerKind: 'ReplicaSet',
+    dependentKind: 'Pod',
+    selector,
+    accept: (p) => (p.metadata?.namespace ?? '') === namespace && isActive(p),
+  });
   const actions: Action[] = [...claimed.actions];
   const active = claimed.owned;
 
@@ -103,7 +109,8 @@ export function calculateStatus(rs: ReplicaSet, active: readonly Pod[], minReady
     if (hasLabels(p.metadata?.labels, templateLabels)) fullyLabeled++;
     if (!isReady(p)) continue;
     ready++;
-    if (isAvailable(p, minReadySeconds, now)) available++;
+    // Ready is available when minReadySeconds is 0 (the usual case): no second condition lookup.
+    if (minReadySeconds <= 0 || isAvailable(p, minReadySeconds, now)) available++;
   }
   const status: ReplicaSetStatus = {
     replicas: active.length,
