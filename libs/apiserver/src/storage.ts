@@ -49,6 +49,7 @@ import { rememberStored } from './wire.js';
 
 /** How many times an unconditional write retries a lost compare-and-swap before giving up. */
 const CAS_ATTEMPTS = 16;
+const NAMESPACE = kindOf('Namespace');
 const NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface StorageOptions {
@@ -105,6 +106,8 @@ export class Storage {
   private readonly logger: Logger;
   readonly now: () => Date;
   private readonly services: ServiceAllocator;
+  /** Whether a namespace takes new objects, by its key, as of a revision (checkNamespace). */
+  private readonly namespaceUsable = new Map<string, { readonly revision: number; readonly ok: boolean }>();
 
   constructor(options: StorageOptions) {
     this.store = options.store;
@@ -168,12 +171,23 @@ export class Storage {
     }
   }
 
-  /** Fails unless the namespace exists and is not being deleted. */
+  /**
+   * Fails unless the namespace exists and is not being deleted. Every create asks, so the answer
+   * is kept per revision of the namespace: a read that finds the same revision skips the decode.
+   */
   async checkNamespace(namespace: string): Promise<void> {
-    const ns = await this.read(kindOf('Namespace'), '', namespace);
-    if (ns === undefined) throw new NotFoundError(`namespace "${namespace}" not found`);
-    const phase = (ns.object as Namespace).status?.phase;
-    if (phase === 'Terminating' || ns.object.metadata?.deletionTimestamp) {
+    const key = objectKey(NAMESPACE, '', namespace);
+    const { kv } = await this.store.get(key);
+    if (kv === undefined) throw new NotFoundError(`namespace "${namespace}" not found`);
+    let usable = this.namespaceUsable.get(key);
+    if (usable?.revision !== kv.modRevision) {
+      const ns = decodeStored(NAMESPACE, kv) as Namespace;
+      const terminating = ns.status?.phase === 'Terminating' || (ns.metadata?.deletionTimestamp ?? '') !== '';
+      if (this.namespaceUsable.size >= 1024) this.namespaceUsable.clear();
+      usable = { revision: kv.modRevision, ok: !terminating };
+      this.namespaceUsable.set(key, usable);
+    }
+    if (!usable.ok) {
       throw new FailedPreconditionError(`namespace "${namespace}" is being terminated; nothing new can be created in it`);
     }
   }
