@@ -39,4 +39,26 @@ describe('Pacer', () => {
     expect(calls).toBe(1);
     pacer.stop();
   });
+
+  it('starts the items due at one tick together, with the tick time, and each once a period', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const fired = new Map<number, number[]>();
+    const pacer = new Pacer<number>({ periodMs: 2000, tickMs: 250 }, (k, now) => {
+      expect(now).toBe(Date.now());
+      fired.set(k, [...(fired.get(k) ?? []), now]);
+      return Promise.resolve();
+    });
+    for (let i = 0; i < 1000; i++) pacer.add(i, 0);
+    pacer.start();
+    await vi.advanceTimersByTimeAsync(6000);
+    pacer.stop();
+    const instants = new Set([...fired.values()].flat());
+    // 8 ticks a period: 24 distinct start times in 6 s, each carrying about 125 items.
+    expect(instants.size).toBe(24);
+    for (const times of fired.values()) {
+      expect(times[0]).toBeLessThanOrEqual(2000 + 250);
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(2000 + 250);
+      expect(times.length).toBeGreaterThanOrEqual(2);
+    }
+  });
 });

@@ -3,10 +3,15 @@
  * evenly over the period, so 1,000 nodes renewing every 2 s cost 500 small writes a second rather
  * than 1,000 at once every 2 s. One timer serves every item; a task still running when its next
  * turn comes is skipped that turn (a slow server gets fewer renewals, never a pile-up).
+ *
+ * Every item due at a tick is started in the same turn of the event loop, with the tick's time:
+ * an ApiClient sends writes issued together as one Batch call, so the tick is also how the
+ * writes are grouped (tickMs = periodMs / 8 gives 8 calls a period, each with an eighth of the
+ * items, and a turn at most one tick after its slot).
  */
 export interface PacerOptions {
   readonly periodMs: number;
-  /** How often the timer looks for due items; small enough that turns stay spread. */
+  /** How often the timer looks for due items: the items due meanwhile start together. */
   readonly tickMs?: number;
 }
 
@@ -25,7 +30,8 @@ export class Pacer<K> {
 
   constructor(
     private readonly options: PacerOptions,
-    private readonly task: (key: K) => Promise<void>,
+    /** `now` is the tick's time, the same for every item started by that tick. */
+    private readonly task: (key: K, now: number) => Promise<void>,
   ) {}
 
   /**
@@ -55,7 +61,7 @@ export class Pacer<K> {
       slot.due = slot.due + this.options.periodMs > now ? slot.due + this.options.periodMs : now + this.options.periodMs;
       if (slot.running) continue;
       slot.running = true;
-      void this.task(slot.key).finally(() => (slot.running = false));
+      void this.task(slot.key, now).finally(() => (slot.running = false));
     }
   }
 }
