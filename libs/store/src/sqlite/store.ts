@@ -31,6 +31,7 @@ import type {
   WriteResult,
 } from '../types.js';
 import { Checkpointer } from './checkpointer.js';
+import { CurrentCache } from './current-cache.js';
 import { WalSync } from './wal-sync.js';
 import { acquireLock } from './lock.js';
 import { EMPTY, type LogRow, SCHEMA, toEvent, toKv } from './schema.js';
@@ -50,6 +51,9 @@ const RING_SIZE_DEFAULT = 8192;
 /** Rows per catch-up query, so a far-behind watcher neither blocks the loop nor buffers it all. */
 const CATCH_UP_BATCH = 1000;
 
+
+/** Keys whose latest value get() answers from memory: every pod of a 10,000-pod cluster and its neighbours. */
+const CURRENT_CACHE_KEYS = 32_768;
 
 interface QueuedWrite {
   readonly fn: () => unknown;
@@ -78,6 +82,8 @@ export class SqliteStore implements Store {
   private publishedRevision: number;
   private compactRevision: number;
   private readonly wal: WalSync;
+  /** Latest committed values of recently used keys, for get(). */
+  private readonly current = new CurrentCache(CURRENT_CACHE_KEYS);
   /** Every commit's durability, settled in commit order; close() waits for it. */
   private durable: Promise<void> = Promise.resolve();
   /** Events for revisions ringStart .. ringStart + ring.length - 1 (one event per revision). */
@@ -143,8 +149,15 @@ export class SqliteStore implements Store {
   async get(key: string): Promise<GetResult> {
     this.checkOpen();
     checkKey(key);
-    const row = this.stmts.current.get(Buffer.from(key, 'utf8'));
-    return { kv: row === undefined ? undefined : toKv(row), revision: this.revision };
+    let kv = this.current.get(key);
+    if (kv === undefined) {
+      const row = this.stmts.current.get(Buffer.from(key, 'utf8'));
+      if (row !== undefined) {
+        kv = toKv(row);
+        this.current.set(kv);
+      }
+    }
+    return { kv, revision: this.revision };
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
@@ -320,6 +333,8 @@ export class SqliteStore implements Store {
     } finally {
       this.pendingEvents = undefined;
     }
+    // Committed: reads now see these writes (the database would show them too).
+    this.current.apply(pending);
     const settle = (): void => {
       this.publish(pending);
       batch.forEach((op, i) => {

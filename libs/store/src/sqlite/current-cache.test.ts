@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest';
+import type { KeyValue } from '../types.js';
+import { CurrentCache } from './current-cache.js';
+
+const kv = (key: string, modRevision: number): KeyValue => ({ key, value: Buffer.from(key), createRevision: 1, modRevision, lease: 0 });
+
+it('keeps the latest committed value of the most recently used keys', () => {
+  const cache = new CurrentCache(2);
+  cache.apply([
+    { type: 'put', kv: kv('a', 1), prevKv: undefined },
+    { type: 'put', kv: kv('b', 2), prevKv: undefined },
+  ]);
+  expect(cache.get('a')?.modRevision).toBe(1); // a is now the most recently used
+  cache.set(kv('c', 3)); // evicts b, the least recently used
+  expect(cache.get('b')).toBeUndefined();
+  expect(cache.size).toBe(2);
+  cache.apply([
+    { type: 'put', kv: kv('a', 4), prevKv: kv('a', 1) },
+    { type: 'delete', kv: { ...kv('c', 5), value: Buffer.alloc(0) }, prevKv: kv('c', 3) },
+  ]);
+  expect(cache.get('a')?.modRevision).toBe(4);
+  expect(cache.get('c')).toBeUndefined();
+});
