@@ -15,6 +15,8 @@ export {
   ensureLeaseNamespace,
 } from './node/lease.js';
 export { NodePodWatch, type PodWatchHandlers } from './node/pod-watch.js';
+export { ScannedPod, scanPodEvent, type ScannedEvent } from './node/pod-scan.js';
+export { Heartbeats, heartbeatTickMs, type HeartbeatsOptions } from './node/heartbeats.js';
 export { HollowAgent, DEFAULT_HOLLOW_CAPACITY, DEFAULT_STATUS_UPDATE_MS, type HollowOptions, type StartResult } from './hollow/hollow-agent.js';
 export { runningStatus, isReportedRunning } from './hollow/status.js';
 export { HeartbeatWorker, type HeartbeatSettings, type HeartbeatStats } from './node/heartbeat-worker.js';

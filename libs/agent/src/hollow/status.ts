@@ -35,7 +35,10 @@ export function runningStatus(pod: Pod, podIP: string, hostIP: string, now: Date
   };
 }
 
-/** True when the pod already shows what a hollow node would report (nothing to write). */
-export function isReportedRunning(pod: Pod): boolean {
-  return pod.status?.phase === 'Running' && (pod.status.podIP ?? '') !== '';
+/**
+ * True when the pod already shows what a hollow node would report (nothing to write). Takes the
+ * status fields alone, so the pod watch can ask before decoding the pod.
+ */
+export function isReportedRunning(status: { readonly phase?: string | undefined; readonly podIP?: string | undefined } | undefined): boolean {
+  return status?.phase === 'Running' && (status.podIP ?? '') !== '';
 }
