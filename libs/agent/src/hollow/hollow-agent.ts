@@ -13,7 +13,7 @@ import { HeartbeatWorker, type HeartbeatStats } from '../node/heartbeat-worker.j
 import { NodePodWatch, type ScannedPod } from '../node/pod-watch.js';
 import { PodStatusWriter } from '../node/pod-status-writer.js';
 import { registerNode, type NodeSpecInput } from '../node/registration.js';
-import { isReportedRunning, runningStatus } from './status.js';
+import { isReportedRunning, runningStatusOf } from './status.js';
 
 export const DEFAULT_HOLLOW_CAPACITY: Readonly<Record<string, string>> = Object.freeze({ cpu: '2', memory: '4Gi', pods: '110' });
 /** Node status (the big object) is rewritten this rarely; liveness rides on the lease. */
@@ -168,22 +168,37 @@ export class HollowAgent {
       return;
     }
     this.busy.add(uid);
-    void this.reportRunning(pod, node).finally(() => this.busy.delete(uid));
+    this.reportRunning(pod, node);
   }
 
-  private async reportRunning(pod: ScannedPod, node: HollowNode): Promise<void> {
-    let ip = this.podIps.get(pod.uid)?.ip;
+  /**
+   * Not async, and the callbacks hold only names: nothing of the pod or its status (the writer
+   * keeps just the encoded operation) outlives this call while the write waits.
+   */
+  private reportRunning(pod: ScannedPod, node: HollowNode): void {
+    const { uid, namespace, name } = pod;
+    let ip = this.podIps.get(uid)?.ip;
     if (ip === undefined) {
       ip = node.ips.allocate() ?? '';
-      this.podIps.set(pod.uid, { node: node.input.name, ip });
+      this.podIps.set(uid, { node: node.input.name, ip });
     }
+    let written: Promise<void>;
     try {
-      await this.statuses.write(pod, runningStatus(pod.pod(), ip, node.input.internalIP, new Date()));
-      this.stats.podsStarted++;
+      written = this.statuses.write(pod, runningStatusOf(uid, pod.containers(), pod.status(), ip, node.input.internalIP, new Date()));
     } catch (err) {
-      if (err instanceof NotFoundError) return;
-      this.log.warn({ pod: `${pod.namespace}/${pod.name}`, err: (err as Error).message }, 'pod status update failed');
+      written = Promise.reject(err);
     }
+    written.then(
+      () => {
+        this.stats.podsStarted++;
+        this.busy.delete(uid);
+      },
+      (err: unknown) => {
+        this.busy.delete(uid);
+        if (err instanceof NotFoundError) return;
+        this.log.warn({ pod: `${namespace}/${name}`, err: (err as Error).message }, 'pod status update failed');
+      },
+    );
   }
 
   /** The pod's grace period has begun: a hollow node has nothing to stop, so it finishes the deletion at once. */

@@ -8,25 +8,38 @@ import { rfc3339 } from '../node/time.js';
 const TRUE_CONDITIONS = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'] as const;
 
 export function runningStatus(pod: Pod, podIP: string, hostIP: string, now: Date): PodStatus {
+  const containers = (pod.spec?.containers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' }));
+  return runningStatusOf(pod.metadata?.uid ?? '', containers, pod.status, podIP, hostIP, now);
+}
+
+/** As runningStatus, from the parts of the pod it reads (a scanned pod need not be decoded whole). */
+export function runningStatusOf(
+  uid: string,
+  containers: readonly { readonly name: string; readonly image: string }[],
+  status: PodStatus | undefined,
+  podIP: string,
+  hostIP: string,
+  now: Date,
+): PodStatus {
   const at = rfc3339(now);
-  const previous = pod.status?.conditions ?? [];
+  const previous = status?.conditions ?? [];
   const conditions: Condition[] = TRUE_CONDITIONS.map((type) => {
     const old = previous.find((c) => c.type === type);
     return { type, status: 'True', lastTransitionTime: old?.status === 'True' && old.lastTransitionTime !== undefined ? old.lastTransitionTime : at };
   });
   return {
-    ...pod.status,
+    ...status,
     phase: 'Running',
     conditions,
     hostIP,
     podIP,
     podIPs: [{ ip: podIP }],
-    startTime: pod.status?.startTime !== undefined && pod.status.startTime !== '' ? pod.status.startTime : at,
-    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name ?? '',
-      image: c.image ?? '',
+    startTime: status?.startTime !== undefined && status.startTime !== '' ? status.startTime : at,
+    containerStatuses: containers.map((c) => ({
+      name: c.name,
+      image: c.image,
       imageID: '',
-      containerID: `hollow://${pod.metadata?.uid ?? ''}/${c.name ?? ''}`,
+      containerID: `hollow://${uid}/${c.name}`,
       ready: true,
       started: true,
       restartCount: 0,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kindOf, WatchEvent, wrap, type Pod } from '@tsk/api';
 import { ScannedPod, scanPodEvent } from './pod-scan.js';
+import { runningStatus, runningStatusOf } from '../hollow/status.js';
 
 const POD = kindOf('Pod');
 
@@ -35,6 +36,20 @@ describe('scanPodEvent', () => {
     const copy = new Uint8Array(bytes.length + 3);
     copy.set(bytes, 3);
     expect(scanPodEvent(copy.subarray(3)).pod?.pod()).toEqual(p.pod());
+  });
+
+  it('reads containers and status without decoding the pod, as the decoder would give them', () => {
+    const twoContainers: Pod = { ...pod, spec: { ...pod.spec, containers: [{ name: 'c', image: 'nginx', args: ['-x'] }, { name: 'd', image: 'busybox' }] } };
+    const p = scanPodEvent(frame({ type: 'MODIFIED', object: wrap(POD, twoContainers) })).pod!;
+    expect(p.containers()).toEqual([
+      { name: 'c', image: 'nginx' },
+      { name: 'd', image: 'busybox' },
+    ]);
+    const decoded = WatchEvent.decode(frame({ type: 'MODIFIED', object: wrap(POD, twoContainers) })).object?.pod;
+    expect(p.status()).toEqual(decoded?.status);
+    const bare = scanPodEvent(frame({ type: 'ADDED', object: wrap(POD, { metadata: { name: 'x' } }) })).pod!;
+    expect([bare.containers(), bare.status()]).toEqual([[], undefined]);
+    expect(runningStatusOf(p.uid, p.containers(), p.status(), '10.0.0.1', '172.16.0.1', new Date(0))).toEqual(runningStatus(decoded!, '10.0.0.1', '172.16.0.1', new Date(0)));
   });
 
   it('reads absent fields as empty', () => {

@@ -5,7 +5,7 @@
  * was a tenth of the agent's CPU and much of its garbage. The full Pod is decoded only when it
  * is needed (ScannedPod.pod()). Field numbers are those of proto/tsk/v1 (api, pod, meta).
  */
-import { Pod } from '@tsk/api';
+import { Pod, PodStatus } from '@tsk/api';
 import { fields, Reader, WIRE_LEN, WIRE_VARINT } from './wire.js';
 
 
@@ -29,6 +29,16 @@ const SPEC_NODE_NAME = 9;
 const STATUS_PHASE = 1;
 const STATUS_POD_IP = 6;
 const ERROR_CODE = 1;
+/** PodSpec: containers = 3. Container: name = 1, image = 2. */
+const SPEC_CONTAINERS = 3;
+const CONTAINER_NAME = 1;
+const CONTAINER_IMAGE = 2;
+
+/** A container as a status report needs it. */
+export interface ContainerRef {
+  readonly name: string;
+  readonly image: string;
+}
 
 /** The fields of a pod an agent decides on; pod() decodes the whole object (once). */
 export class ScannedPod {
@@ -41,6 +51,12 @@ export class ScannedPod {
   phase = '';
   podIP = '';
   private decoded: Pod | undefined;
+  /** Where spec and status lie in `raw` (-1: absent; a field sent twice forces a full decode). */
+  specStart = -1;
+  specEnd = -1;
+  statusStart = -1;
+  statusEnd = -1;
+  split = false;
 
   constructor(
     /** The encoded Pod, when scanned from a frame. */
@@ -70,6 +86,36 @@ export class ScannedPod {
     this.decoded ??= Pod.decode(this.raw ?? new Uint8Array());
     return this.decoded;
   }
+
+  /** The pod's status alone, decoded without the rest of the pod. */
+  status(): PodStatus | undefined {
+    if (this.decoded !== undefined || this.raw === undefined || this.split) return this.pod().status;
+    return this.statusStart < 0 ? undefined : PodStatus.decode(this.raw.subarray(this.statusStart, this.statusEnd));
+  }
+
+  /** Name and image of each container (spec.containers), read without decoding the spec. */
+  containers(): ContainerRef[] {
+    if (this.decoded !== undefined || this.raw === undefined || this.split) return (this.pod().spec?.containers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' }));
+    const out: ContainerRef[] = [];
+    if (this.specStart < 0) return out;
+    const r = new Reader(this.raw);
+    r.pos = this.specStart;
+    fields(r, this.specEnd, (n, wt) => {
+      if (n !== SPEC_CONTAINERS || wt !== WIRE_LEN) return false;
+      let name = '';
+      let image = '';
+      fields(r, r.lenEnd(), (m, mwt) => {
+        if (mwt !== WIRE_LEN) return false;
+        if (m === CONTAINER_NAME) name = r.string();
+        else if (m === CONTAINER_IMAGE) image = r.string();
+        else return false;
+        return true;
+      });
+      out.push({ name, image });
+      return true;
+    });
+    return out;
+  }
 }
 
 export interface ScannedEvent {
@@ -80,74 +126,90 @@ export interface ScannedEvent {
   readonly errorCode: number;
 }
 
+// The scans below are plain loops over Reader.next (no closures): they run for every event.
+
+function scanMeta(r: Reader, end: number, p: ScannedPod): void {
+  for (let tag = r.next(end); tag >= 0; tag = r.next(end)) {
+    const n = Math.floor(tag / 8);
+    if ((tag & 7) !== WIRE_LEN) r.skip(tag & 7);
+    else if (n === META_NAME) p.name = r.string();
+    else if (n === META_NAMESPACE) p.namespace = r.string();
+    else if (n === META_UID) p.uid = r.string();
+    else if (n === META_RESOURCE_VERSION) p.resourceVersion = r.string();
+    else if (n === META_DELETION_TIMESTAMP) p.deletionTimestamp = r.string();
+    else r.skip(WIRE_LEN);
+  }
+}
+
+function scanSpec(r: Reader, end: number, p: ScannedPod): void {
+  for (let tag = r.next(end); tag >= 0; tag = r.next(end)) {
+    if (tag === ((SPEC_NODE_NAME << 3) | WIRE_LEN)) p.nodeName = r.string();
+    else r.skip(tag & 7);
+  }
+}
+
+function scanStatus(r: Reader, end: number, p: ScannedPod): void {
+  for (let tag = r.next(end); tag >= 0; tag = r.next(end)) {
+    if (tag === ((STATUS_PHASE << 3) | WIRE_LEN)) p.phase = r.string();
+    else if (tag === ((STATUS_POD_IP << 3) | WIRE_LEN)) p.podIP = r.string();
+    else r.skip(tag & 7);
+  }
+}
+
 function scanPod(r: Reader, end: number): ScannedPod {
   const start = r.pos;
   const p = new ScannedPod(r.b.subarray(start, end));
-  fields(r, end, (n, wt) => {
-    if (wt !== WIRE_LEN) return false;
+  for (let tag = r.next(end); tag >= 0; tag = r.next(end)) {
+    const n = Math.floor(tag / 8);
+    if ((tag & 7) !== WIRE_LEN) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const fieldEnd = r.lenEnd();
     if (n === POD_METADATA) {
-      fields(r, r.lenEnd(), (m, mwt) => {
-        if (mwt !== WIRE_LEN) return false;
-        if (m === META_NAME) p.name = r.string();
-        else if (m === META_NAMESPACE) p.namespace = r.string();
-        else if (m === META_UID) p.uid = r.string();
-        else if (m === META_RESOURCE_VERSION) p.resourceVersion = r.string();
-        else if (m === META_DELETION_TIMESTAMP) p.deletionTimestamp = r.string();
-        else return false;
-        return true;
-      });
-      return true;
+      scanMeta(r, fieldEnd, p);
+    } else if (n === POD_SPEC) {
+      p.split ||= p.specStart >= 0;
+      p.specStart = r.pos - start;
+      p.specEnd = fieldEnd - start;
+      scanSpec(r, fieldEnd, p);
+    } else if (n === POD_STATUS) {
+      p.split ||= p.statusStart >= 0;
+      p.statusStart = r.pos - start;
+      p.statusEnd = fieldEnd - start;
+      scanStatus(r, fieldEnd, p);
+    } else {
+      r.pos = fieldEnd;
     }
-    if (n === POD_SPEC) {
-      fields(r, r.lenEnd(), (m, mwt) => {
-        if (mwt !== WIRE_LEN || m !== SPEC_NODE_NAME) return false;
-        p.nodeName = r.string();
-        return true;
-      });
-      return true;
-    }
-    if (n === POD_STATUS) {
-      fields(r, r.lenEnd(), (m, mwt) => {
-        if (mwt !== WIRE_LEN) return false;
-        if (m === STATUS_PHASE) p.phase = r.string();
-        else if (m === STATUS_POD_IP) p.podIP = r.string();
-        else return false;
-        return true;
-      });
-      return true;
-    }
-    return false;
-  });
+  }
   return p;
 }
 
 /** Scans an encoded tsk.v1.WatchEvent of a Pod watch. */
 export function scanPodEvent(bytes: Uint8Array): ScannedEvent {
   const r = new Reader(bytes);
+  const end = r.b.length;
   let type = '';
   let pod: ScannedPod | undefined;
   let errorCode = 0;
-  fields(r, r.b.length, (n, wt) => {
-    if (wt !== WIRE_LEN) return false;
-    if (n === EVENT_TYPE) {
+  for (let tag = r.next(end); tag >= 0; tag = r.next(end)) {
+    if (tag === ((EVENT_TYPE << 3) | WIRE_LEN)) {
       type = r.string();
-    } else if (n === EVENT_OBJECT) {
-      fields(r, r.lenEnd(), (m, mwt) => {
-        if (mwt !== WIRE_LEN || m !== OBJECT_POD) return false;
-        const end = r.lenEnd();
-        pod = scanPod(r, end);
-        return true;
-      });
-    } else if (n === EVENT_STATUS) {
-      fields(r, r.lenEnd(), (m, mwt) => {
-        if (mwt !== WIRE_VARINT || m !== ERROR_CODE) return false;
-        errorCode = r.int32();
-        return true;
-      });
+    } else if (tag === ((EVENT_OBJECT << 3) | WIRE_LEN)) {
+      const objectEnd = r.lenEnd();
+      for (let t = r.next(objectEnd); t >= 0; t = r.next(objectEnd)) {
+        if (t === ((OBJECT_POD << 3) | WIRE_LEN)) pod = scanPod(r, r.lenEnd());
+        else r.skip(t & 7);
+      }
+    } else if (tag === ((EVENT_STATUS << 3) | WIRE_LEN)) {
+      const statusEnd = r.lenEnd();
+      for (let t = r.next(statusEnd); t >= 0; t = r.next(statusEnd)) {
+        if (t === ((ERROR_CODE << 3) | WIRE_VARINT)) errorCode = r.int32();
+        else r.skip(t & 7);
+      }
     } else {
-      return false;
+      r.skip(tag & 7);
     }
-    return true;
-  });
+  }
   return { type, pod, errorCode };
 }

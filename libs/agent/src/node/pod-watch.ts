@@ -13,7 +13,7 @@
  * dropped stream, relist after 410 Expired.
  */
 import { ExpiredError, WatchRequest, type Pod } from '@tsk/api';
-import { Backoff, fromGrpcError, laterVersion, sleep, type ApiClient } from '@tsk/client';
+import { Backoff, fromGrpcError, sleep, type ApiClient } from '@tsk/client';
 import { type Logger } from '@tsk/log';
 import { scanPodEvent, ScannedPod } from './pod-scan.js';
 
@@ -178,7 +178,8 @@ export class NodePodWatch {
     }
     const p = ev.pod;
     if (p === undefined) return undefined;
-    if (p.resourceVersion !== '') this.rv = laterVersion(this.rv, p.resourceVersion);
+    // One stream sends revisions in order: the last one seen is the one to resume from (as an Informer keeps it).
+    if (p.resourceVersion !== '') this.rv = p.resourceVersion;
     const key = `${p.namespace}/${p.name}`;
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
       this.upsert(key, p);

@@ -67,6 +67,16 @@ export class Reader {
     }
   }
 
+  /**
+   * The next field's tag in the message that ends at `end`, or -1 at its end. For hot loops: a
+   * loop over next() allocates nothing, where fields() takes a closure.
+   */
+  next(end: number): number {
+    if (this.pos === end) return -1;
+    if (this.pos > end) throw new WireError('a field runs past its message');
+    return this.varint();
+  }
+
   /** A length-delimited value's end (the reader is left at its start). */
   lenEnd(): number {
     const len = this.varint();
