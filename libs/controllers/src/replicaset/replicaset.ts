@@ -15,8 +15,15 @@ import { claim, controllerRef, refOf } from '../common/owners.js';
 import { podFromTemplate } from '../common/pod-template.js';
 import { isActive, isAvailable, isReady, msUntilAvailable, podName, rankForDeletion } from '../common/pods.js';
 
-/** Kubernetes' burstReplicas: at most this many creates or deletes per sync. */
-export const DEFAULT_BURST = 500;
+/**
+ * At most this many creates or deletes per sync: Kubernetes' burstReplicas, doubled. A sync's
+ * creates go out in slow-start steps (1, 2, 4 ...) that the client sends as Batch calls, and the
+ * next sync waits until the cache shows them (expectations), so each sync pays a dozen round
+ * trips and a wait whatever its size; with 1,000 a 10,000-replica scale-up on 1,000 hollow
+ * nodes ran at ~2,000 pods/s against ~1,900 with 500. A bad template still fails in its first
+ * step of one pod.
+ */
+export const DEFAULT_BURST = 1000;
 
 export interface ReplicaSetInput {
   readonly replicaSet: ReplicaSet;
