@@ -5,7 +5,7 @@
  * is bound (and, for context, until every pod is reported Running), then reads tsk-server's RSS.
  */
 import { readFileSync } from 'node:fs';
-import { WatchRequest, type Deployment, type Event, type Node, type Pod } from '@tsk/api';
+import { WatchRequest, WIRE_LEN, WireReader, type Deployment, type Event, type Node, type Pod } from '@tsk/api';
 import { connect, type ApiClient } from '@tsk/client';
 import { startEtcd } from '@tsk/store';
 import { startServer } from '../apiserver/harness.js';
@@ -171,53 +171,35 @@ function watchPodsLightly(client: ApiClient, seen: (pod: Pod) => void, fail: (er
   };
 }
 
-/** Protobuf wire: the length-delimited fields of `b` between `start` and `end`. */
-function* fields(b: Buffer, start: number, end: number): Generator<{ field: number; start: number; end: number }> {
-  let p = start;
-  const varint = (): number => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = b[p++]!;
-      v += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return v;
-      shift += 7;
+/** The first length-delimited field `field` of the message that ends at `end`, or undefined. */
+function find(r: WireReader, end: number, field: number): { start: number; end: number } | undefined {
+  for (let tag = r.next(end); tag >= 0; tag = r.next(end)) {
+    if (tag === ((field << 3) | WIRE_LEN)) {
+      const fieldEnd = r.lenEnd();
+      return { start: r.pos, end: fieldEnd };
     }
-  };
-  while (p < end) {
-    const tag = varint();
-    const wire = tag & 7;
-    if (wire === 2) {
-      const len = varint();
-      yield { field: tag >>> 3, start: p, end: p + len };
-      p += len;
-    } else if (wire === 0) varint();
-    else if (wire === 1) p += 8;
-    else if (wire === 5) p += 4;
-    else throw new Error(`unexpected wire type ${wire}`);
+    r.skip(tag & 7);
   }
-}
-
-function find(b: Buffer, start: number, end: number, field: number): { start: number; end: number } | undefined {
-  for (const f of fields(b, start, end)) if (f.field === field) return f;
   return undefined;
 }
 
 /** WatchEvent{type=1, object=2: Object{pod=3: Pod{metadata=3{name=1}, spec=4{nodeName=9}, status=5{phase=1}}}} (proto/tsk/v1). */
 function scanPodEvent(b: Buffer): { type: string; name: string; nodeName: string; phase: string } {
-  const text = (r: { start: number; end: number } | undefined): string => (r === undefined ? '' : b.toString('utf8', r.start, r.end));
-  const type = text(find(b, 0, b.length, 1));
-  const object = find(b, 0, b.length, 2);
-  const pod = object && find(b, object.start, object.end, 3);
-  if (pod === undefined) return { type, name: '', nodeName: '', phase: '' };
-  const meta = find(b, pod.start, pod.end, 3);
-  const spec = find(b, pod.start, pod.end, 4);
-  const status = find(b, pod.start, pod.end, 5);
+  const r = new WireReader(b);
+  const at = (from: { start: number; end: number } | undefined, field: number): { start: number; end: number } | undefined => {
+    if (from === undefined) return undefined;
+    r.pos = from.start;
+    return find(r, from.end, field);
+  };
+  const text = (f: { start: number; end: number } | undefined): string => (f === undefined ? '' : b.toString('utf8', f.start, f.end));
+  const whole = { start: 0, end: b.length };
+  const pod = at(at(whole, 2), 3);
+  const type = text(at(whole, 1));
   return {
     type,
-    name: text(meta && find(b, meta.start, meta.end, 1)),
-    nodeName: text(spec && find(b, spec.start, spec.end, 9)),
-    phase: text(status && find(b, status.start, status.end, 1)),
+    name: text(at(at(pod, 3), 1)),
+    nodeName: text(at(at(pod, 4), 9)),
+    phase: text(at(at(pod, 5), 1)),
   };
 }
 

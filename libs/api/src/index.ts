@@ -41,3 +41,4 @@ export * from './quantity.js';
 export { validateObject, type ValidateOptions } from './validation/index.js';
 export { applyDefaults, carryOverAllocated, DEFAULT_NAMESPACE, defaultPullPolicy, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, NAMESPACE_NAME_LABEL } from './defaults/index.js';
 export { threeWayMerge, LAST_APPLIED_ANNOTATION, lastAppliedConfiguration, setLastApplied, getLastApplied } from './apply/index.js';
+export { fields as wireFields, Reader as WireReader, varintLength, WireError, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, writeVarint } from './wire.js';

@@ -8,79 +8,27 @@
  * rewrites the two lengths in front of it. Every kind message has `ObjectMeta metadata = 3`
  * and ObjectMeta has `string resourceVersion = 5` (proto/tsk/v1).
  */
-import { encodeObject, wrap, type BatchResponse, type KindInfo, type KindObject, type TskObject } from '@tsk/api';
+import {
+  encodeObject,
+  varintLength,
+  WIRE_LEN,
+  WIRE_VARINT,
+  WireError,
+  WireReader,
+  wrap,
+  writeVarint,
+  type BatchResponse,
+  type KindInfo,
+  type KindObject,
+  type TskObject,
+} from '@tsk/api';
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
+export { WireError };
+
 /** `ObjectMeta metadata = 3` in every kind message. */
 const METADATA_FIELD = 3;
 /** `string resourceVersion = 5` in ObjectMeta. */
 const RESOURCE_VERSION_TAG = (5 << 3) | WIRE_LEN;
-
-export class WireError extends Error {
-  override name = 'WireError';
-}
-
-interface Cursor {
-  pos: number;
-}
-
-function readVarint(b: Uint8Array, c: Cursor): number {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (c.pos >= b.length) throw new WireError('truncated varint');
-    const byte = b[c.pos++]!;
-    // Lengths and tags here fit in 35 bits; multiplication keeps them exact past 2^31.
-    result += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return result;
-    shift += 7;
-    if (shift > 63) throw new WireError('varint too long');
-  }
-}
-
-function varintLength(n: number): number {
-  let len = 1;
-  while (n > 0x7f) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
-}
-
-function writeVarint(out: Uint8Array, pos: number, n: number): number {
-  while (n > 0x7f) {
-    out[pos++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[pos++] = n;
-  return pos;
-}
-
-/** Skips one field's value of `wireType` (groups are not used by tsk's protos). */
-function skipValue(b: Uint8Array, c: Cursor, wireType: number): void {
-  switch (wireType) {
-    case WIRE_VARINT:
-      readVarint(b, c);
-      return;
-    case WIRE_FIXED64:
-      c.pos += 8;
-      break;
-    case WIRE_LEN: {
-      const len = readVarint(b, c); // not `c.pos += readVarint(...)`: that adds to the old pos
-      c.pos += len;
-      break;
-    }
-    case WIRE_FIXED32:
-      c.pos += 4;
-      break;
-    default:
-      throw new WireError(`unexpected wire type ${wireType}`);
-  }
-  if (c.pos > b.length) throw new WireError('field runs past the end');
-}
 
 const kindFields = new Map<string, number>();
 
@@ -89,7 +37,7 @@ export function kindField(info: KindInfo): number {
   let field = kindFields.get(info.kind);
   if (field === undefined) {
     const encoded = encodeObject(wrap(info, {}));
-    field = readVarint(encoded, { pos: 0 }) >>> 3;
+    field = new WireReader(encoded).varint() >>> 3;
     kindFields.set(info.kind, field);
   }
   return field;
@@ -101,33 +49,27 @@ export function kindField(info: KindInfo): number {
  * The stored bytes never carry a resourceVersion (codec.ts strips it); appending one is exact.
  */
 export function stampRevision(stored: Uint8Array, info: KindInfo, revision: number): Uint8Array {
-  const c: Cursor = { pos: 0 };
-  const outerTag = readVarint(stored, c);
+  const r = new WireReader(stored);
+  const outerTag = r.varint();
   if (outerTag !== ((kindField(info) << 3) | WIRE_LEN)) throw new WireError(`not a stored ${info.kind}`);
-  const bodyLength = readVarint(stored, c);
-  const bodyStart = c.pos;
-  const bodyEnd = bodyStart + bodyLength;
+  const bodyEnd = r.lenEnd();
+  const bodyStart = r.pos;
   if (bodyEnd !== stored.length) throw new WireError('the stored value is not exactly one object');
 
   // Find the metadata field among the kind's top-level fields (checking every length on the way).
   let metaTagStart = -1;
   let metaStart = -1;
   let metaEnd = -1;
-  while (c.pos < bodyEnd) {
-    const fieldStart = c.pos;
-    const tag = readVarint(stored, c);
+  for (let fieldStart = r.pos, tag = r.next(bodyEnd); tag >= 0; fieldStart = r.pos, tag = r.next(bodyEnd)) {
     if (tag === ((METADATA_FIELD << 3) | WIRE_LEN) && metaTagStart < 0) {
-      const len = readVarint(stored, c);
       metaTagStart = fieldStart;
-      metaStart = c.pos;
-      metaEnd = c.pos + len;
-      c.pos = metaEnd;
-      if (c.pos > bodyEnd) throw new WireError('metadata runs past the end');
+      metaEnd = r.lenEnd();
+      metaStart = r.pos;
+      r.pos = metaEnd;
     } else {
-      skipValue(stored, c, tag & 7);
+      r.skip(tag & 7);
     }
   }
-  if (c.pos !== bodyEnd) throw new WireError('the last field runs past the end');
 
   const rv = Buffer.from(String(revision), 'latin1');
   const rvField = 1 + varintLength(rv.length) + rv.length;

@@ -5,8 +5,7 @@
  * was a tenth of the agent's CPU and much of its garbage. The full Pod is decoded only when it
  * is needed (ScannedPod.pod()). Field numbers are those of proto/tsk/v1 (api, pod, meta).
  */
-import { Pod, PodStatus } from '@tsk/api';
-import { fields, Reader, WIRE_LEN, WIRE_VARINT } from './wire.js';
+import { Pod, PodStatus, wireFields as fields, WireReader as Reader, WIRE_LEN, WIRE_VARINT } from '@tsk/api';
 
 
 /** WatchEvent: string type = 1; Object object = 2; Status status = 3. Object: Pod pod = 3. */

@@ -11,10 +11,21 @@
  * Reports wait `delayMs` after the first one so that a burst goes in one call; at most
  * `maxInFlight` calls are out at once. A server without Batch gets ApiClient.updateStatus.
  */
-import { BatchRequest, Pod, PodStatus, TskError, type ObjectMeta } from '@tsk/api';
+import {
+  BatchRequest,
+  Pod,
+  PodStatus,
+  TskError,
+  varintLength,
+  wireFields as fields,
+  WireReader as Reader,
+  WIRE_LEN,
+  WIRE_VARINT,
+  writeVarint,
+  type ObjectMeta,
+} from '@tsk/api';
 import { DEFAULT_DEADLINE_MS, fromGrpcError, type ApiClient } from '@tsk/client';
 import { type ScannedPod } from './pod-scan.js';
-import { fields, Reader, varintLength, WIRE_LEN, WIRE_VARINT, writeVarint } from './wire.js';
 
 const BATCH_PATH = '/tsk.v1.Objects/Batch';
 /** gRPC's UNIMPLEMENTED: a server older than Batch (it did nothing). */

@@ -1,7 +1,9 @@
 /**
  * Just enough of the protobuf wire format to read a few fields out of an encoded message, and
- * to rebuild one around bytes that are already encoded, without decoding it into objects
- * (pod-scan.ts, pod-status-writer.ts). tsk's protos use no groups.
+ * to rebuild one around bytes that are already encoded, without decoding it into objects: the
+ * API server splices resourceVersions into stored objects (apiserver wire.ts), agents scan the
+ * pods they watch and report status from the watched bytes, and the scheduling bench tracks its
+ * pods. tsk's protos use no groups.
  */
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
