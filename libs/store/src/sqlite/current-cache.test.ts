@@ -21,3 +21,19 @@ it('keeps the latest committed value of the most recently used keys', () => {
   expect(cache.get('a')?.modRevision).toBe(4);
   expect(cache.get('c')).toBeUndefined();
 });
+
+it('drops the least recently used keys beyond its bytes too', () => {
+  const cache = new CurrentCache(100, 10);
+  const big = (key: string, n: number): KeyValue => ({ ...kv(key, 1), value: Buffer.alloc(n) });
+  cache.set(big('a', 4));
+  cache.set(big('b', 4));
+  expect(cache.valueBytes).toBe(8);
+  cache.set(big('c', 4)); // 12 > 10: a goes
+  expect(cache.get('a')).toBeUndefined();
+  expect(cache.valueBytes).toBe(8);
+  cache.set(big('b', 2)); // replacing a key counts its new size only
+  expect(cache.valueBytes).toBe(6);
+  cache.set(big('huge', 11)); // larger than the whole budget: nothing stays
+  expect(cache.size).toBe(0);
+  expect(cache.valueBytes).toBe(0);
+});

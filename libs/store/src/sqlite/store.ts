@@ -52,7 +52,7 @@ const RING_SIZE_DEFAULT = 8192;
 const CATCH_UP_BATCH = 1000;
 
 
-/** Keys whose latest value get() answers from memory: every pod of a 10,000-pod cluster and its neighbours. */
+/** Keys whose latest value get() answers from memory (and 64 MiB of values at most, current-cache.ts). */
 const CURRENT_CACHE_KEYS = 32_768;
 
 interface QueuedWrite {
