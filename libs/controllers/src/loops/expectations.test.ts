@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Pod } from '@tsk/api';
 import { type Action } from '../actions.js';
-import { PodExpectations, withoutPodChanges } from './expectations.js';
+import { PendingStatusThrottle, PodExpectations, withoutPodChanges } from './expectations.js';
 
 const pod = (name: string, uid = `uid-${name}`, deleting = false): Pod => ({
   metadata: { name, namespace: 'default', uid, ...(deleting ? { deletionTimestamp: '2026-11-27T00:00:00Z' } : {}) },
@@ -53,5 +53,32 @@ describe('withoutPodChanges', () => {
     const requeue: Action = { type: 'RequeueAfter', ms: 5 };
     const warning = event('selector');
     expect(withoutPodChanges([warning, create('a'), event('a'), del('b'), event('b'), status, requeue])).toEqual([warning, status, requeue]);
+  });
+});
+
+describe('PendingStatusThrottle', () => {
+  const status: Action = { type: 'UpdateStatus', target: { kind: 'ReplicaSet', namespace: 'default', name: 'web' }, status: {} };
+
+  it('lets a sync that writes status run at most every 500 ms while expectations are pending', () => {
+    const t = new PendingStatusThrottle(500);
+    expect(t.skip('default/web', false, 0)).toBeUndefined(); // never written: runs
+    t.ran('default/web', [status], 0);
+    expect(t.skip('default/web', false, 200)).toEqual({ type: 'RequeueAfter', ms: 300 });
+    expect(t.skip('default/web', false, 500)).toBeUndefined();
+  });
+
+  it('never holds a sync whose expectations are met: it may create more at once', () => {
+    const t = new PendingStatusThrottle(500);
+    t.ran('default/web', [status], 0);
+    expect(t.skip('default/web', true, 1)).toBeUndefined();
+  });
+
+  it('counts only syncs that wrote status, and forgets deleted owners', () => {
+    const t = new PendingStatusThrottle(500);
+    t.ran('default/web', [create('a')], 0);
+    expect(t.skip('default/web', false, 10)).toBeUndefined();
+    t.ran('default/web', [status], 10);
+    t.forget('default/web');
+    expect(t.skip('default/web', false, 20)).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ import { reconcileJob } from '../job/job.js';
 import { DEFAULT_NODE_LIFECYCLE_SETTINGS, type NodeLifecycleSettings } from '../nodelifecycle/settings.js';
 import { reconcileReplicaSet } from '../replicaset/replicaset.js';
 import { Applier } from './applier.js';
-import { PodExpectations, withoutPodChanges } from './expectations.js';
+import { PendingStatusThrottle, PodExpectations, withoutPodChanges } from './expectations.js';
 import { NodeLifecyclePass } from './node-lifecycle.js';
 import { ByController } from './by-controller.js';
 import { ByNamespace } from './by-namespace.js';
@@ -164,12 +164,20 @@ export class ControllerManager {
     // what its last sync did before it creates or deletes more (expectations.ts).
     const podOwner = <T extends KindObject>(informer: Informer<T>, run: (o: T, namespace: string, now: number) => readonly Action[]) => {
       const expectations = new PodExpectations();
+      const throttle = new PendingStatusThrottle();
       return {
         reconcile: (key: string, now: number): readonly Action[] => {
-          if (informer.getByKey(key) === undefined) expectations.forget(key);
-          const actions = withObject(informer, run)(key, now);
+          if (informer.getByKey(key) === undefined) {
+            expectations.forget(key);
+            throttle.forget(key);
+          }
           const namespace = splitKey(key)[0];
-          if (!expectations.satisfied(key, (name) => pods.get(namespace, name), now)) {
+          const satisfied = expectations.satisfied(key, (name) => pods.get(namespace, name), now);
+          const requeue = throttle.skip(key, satisfied, now);
+          if (requeue !== undefined) return [requeue];
+          const actions = withObject(informer, run)(key, now);
+          throttle.ran(key, actions, now);
+          if (!satisfied) {
             return [...withoutPodChanges(actions), { type: 'RequeueAfter', ms: Math.max(1, expectations.remainingMs(key, now)) }];
           }
           expectations.expect(key, actions, now);
