@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { AlreadyExistsError, NotFoundError, UnavailableError, type ConfigMap } from '@tsk/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_BATCH_OPERATIONS } from './batcher.js';
+import { MAX_WRITES_PER_CALL } from './batcher.js';
 import { connect, type ApiClient } from './client.js';
 import { FakeObjectsServer, type FakeServerOptions } from './fake-server.js';
 
@@ -54,7 +54,7 @@ describe('write batching', () => {
 
   it('splits more writes than one call may carry into several calls', async () => {
     const { server, client } = await start();
-    const n = MAX_BATCH_OPERATIONS * 2 + 10;
+    const n = MAX_WRITES_PER_CALL * 2 + 10;
     const created = await Promise.all(Array.from({ length: n }, (_, i) => client.create('ConfigMap', cm(`many-${i}`))));
     expect(created.map((c) => c.metadata?.name)).toEqual(Array.from({ length: n }, (_, i) => `many-${i}`));
     expect(server.calls.get('Batch')).toBeGreaterThanOrEqual(3);

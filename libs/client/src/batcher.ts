@@ -13,11 +13,11 @@ import { status as Status } from '@grpc/grpc-js';
 import { BatchOperation, type BatchResult, type TskObject } from '@tsk/api';
 
 /** Writes per Batch call; the server takes up to 1,000. */
-export const MAX_BATCH_OPERATIONS = 256;
+export const MAX_WRITES_PER_CALL = 256;
 /** Encoded bytes per Batch call; the server's limit is 16 MiB and one object may be 1.5 MiB. */
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
 /** Calls in flight at once; the writes that arrive meanwhile wait and go together. */
-export const MAX_BATCHES_IN_FLIGHT = 4;
+export const MAX_CALLS_IN_FLIGHT = 4;
 
 /** How the batcher reaches the server: one write alone, or many encoded ones in one call. */
 export interface BatchTransport {
@@ -78,7 +78,7 @@ export class WriteBatcher {
 
   /** Flushes after the current turn of the event loop: everything issued in it goes together. */
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_BATCHES_IN_FLIGHT) return;
+    if (this.scheduled || this.inFlight >= MAX_CALLS_IN_FLIGHT) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -87,7 +87,7 @@ export class WriteBatcher {
   }
 
   private flush(): void {
-    while (this.queue.length > 0 && this.inFlight < MAX_BATCHES_IN_FLIGHT) {
+    while (this.queue.length > 0 && this.inFlight < MAX_CALLS_IN_FLIGHT) {
       const live = this.queue.filter((p) => !p.settled);
       this.queue = [];
       if (live.length === 0) return;
@@ -107,10 +107,10 @@ export class WriteBatcher {
     const taken: Pending[] = [];
     let bytes = 0;
     for (const p of pending) {
-      if (taken.length >= MAX_BATCH_OPERATIONS) break;
+      if (taken.length >= MAX_WRITES_PER_CALL) break;
       const encoded = BatchOperation.encode(p.op).finish();
       const header = Uint8Array.from([OPERATIONS_TAG, ...varint(encoded.length)]);
-      if (taken.length > 0 && bytes + header.length + encoded.length > MAX_BATCH_BYTES) break;
+      if (taken.length > 0 && bytes + header.length + encoded.length > MAX_BYTES_PER_CALL) break;
       parts.push(header, encoded);
       bytes += header.length + encoded.length;
       taken.push(p);
